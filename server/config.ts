@@ -1,0 +1,81 @@
+// Every setting earshot reads, parsed once from the environment (documented in deploy/.env.example).
+import type { CountryCode } from 'libphonenumber-js';
+import { z } from 'zod';
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'expected a size such as 10mb, 512kb or 1048576')
+  .transform((text) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(text)!;
+    const unit = (match[2] ?? 'b').toLowerCase();
+    const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit as 'b' | 'kb' | 'mb' | 'gb'];
+    return Math.floor(Number(match[1]) * factor);
+  });
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://user:password@host:port/database');
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').transform((url) => url.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  DATABASE_URL: optional(postgresUrl),
+  DATABASE_POOL_SIZE: optional(z.coerce.number().int().min(2).max(200)).default(10),
+  PORT: optional(z.coerce.number().int().min(1).max(65535)).default(8080),
+  HOST: optional(z.string()).default('0.0.0.0'),
+  EARSHOT_PUBLIC_URL: optional(httpUrl),
+  EARSHOT_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  EARSHOT_SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)')),
+  EARSHOT_DATA_DIR: optional(z.string()).default('./data'),
+  EARSHOT_BODY_LIMIT: optional(byteSize).default(10 * 1024 * 1024),
+  EARSHOT_TOKEN_CACHE_SECONDS: optional(z.coerce.number().int().min(0).max(300)).default(5),
+  EARSHOT_PHONE_REGION: optional(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as RU')),
+  MEILI_URL: optional(httpUrl),
+  MEILI_MASTER_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
+});
+
+export interface Config {
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  port: number;
+  host: string;
+  publicUrl: string;
+  adminToken: string | undefined;
+  secretKey: string | undefined;
+  dataDir: string;
+  bodyLimitBytes: number;
+  tokenCacheSeconds: number;
+  phoneRegion: CountryCode | undefined;
+  meiliUrl: string | undefined;
+  meiliMasterKey: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError whose message is one line naming the bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.EARSHOT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    adminToken: e.EARSHOT_ADMIN_TOKEN,
+    secretKey: e.EARSHOT_SECRET_KEY,
+    dataDir: e.EARSHOT_DATA_DIR,
+    bodyLimitBytes: e.EARSHOT_BODY_LIMIT,
+    tokenCacheSeconds: e.EARSHOT_TOKEN_CACHE_SECONDS,
+    phoneRegion: e.EARSHOT_PHONE_REGION as CountryCode | undefined,
+    meiliUrl: e.MEILI_URL,
+    meiliMasterKey: e.MEILI_MASTER_KEY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,120 @@
+// The schema as the code sees it: one table type per table, kept in step with migrations/.
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AdminTokensTable {
+  id: Generated<string>;
+  token_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface IntegrationsTable {
+  id: Generated<string>;
+  name: string;
+  kind: Generated<string>;
+  token_hash: string;
+  default_timezone: string | null;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface DepartmentsTable {
+  id: Generated<string>;
+  name: string;
+  parent_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface OperatorsTable {
+  id: Generated<string>;
+  external_id: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  department_id: string | null;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ClientsTable {
+  id: Generated<string>;
+  external_id: string;
+  first_name: string | null;
+  last_name: string | null;
+  company_name: string | null;
+  phones: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CustomFieldsTable {
+  key: string;
+  name: string;
+  type: string;
+  options: string[] | null;
+  used_for_filtering: Generated<boolean>;
+  used_for_evaluation: Generated<boolean>;
+  archived: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CommunicationsTable {
+  id: Generated<string>;
+  kind: 'call' | 'chat';
+  integration_id: string;
+  uid: string;
+  operator_id: string | null;
+  department_id: string | null;
+  client_id: string | null;
+  direction: 'incoming' | 'outcoming' | null;
+  started_at: ColumnType<Date, Date | string, Date | string>;
+  duration_s: number | null;
+  client_phone_raw: string | null;
+  client_phone_e164: string | null;
+  chain_uid: string | null;
+  nps: number | null;
+  custom_fields: Json<Record<string, unknown>>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  media_url: string | null;
+  media_id: string | null;
+  transcript: Json<unknown> | null;
+  warnings: Json<unknown[]>;
+  raw: Json<unknown>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OutboxTable {
+  id: Generated<string>;
+  topic: string;
+  key: string;
+  payload: Json<Record<string, unknown>>;
+  state: Generated<'pending' | 'done' | 'dead'>;
+  attempts: Generated<number>;
+  run_after: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  admin_tokens: AdminTokensTable;
+  integrations: IntegrationsTable;
+  departments: DepartmentsTable;
+  operators: OperatorsTable;
+  clients: ClientsTable;
+  custom_fields: CustomFieldsTable;
+  communications: CommunicationsTable;
+  outbox: OutboxTable;
+}
+
+export type IntegrationRow = Selectable<IntegrationsTable>;
+export type OperatorRow = Selectable<OperatorsTable>;
+export type DepartmentRow = Selectable<DepartmentsTable>;
+export type CustomFieldRow = Selectable<CustomFieldsTable>;
+export type NewCommunication = Insertable<CommunicationsTable>;

@@ -1,0 +1,75 @@
+// Typed errors the services throw; http/errors.ts alone maps them to status codes.
+export interface ErrorDetail {
+  path: string;
+  code: string;
+  message: string;
+}
+
+/** A request the caller can fix: maps to a 4xx with a stable code. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFound extends DomainError {
+  constructor(what: string, code = 'not_found') {
+    super(code, `${what} not found`);
+  }
+}
+
+export class Conflict extends DomainError {}
+
+export class Unprocessable extends DomainError {}
+
+export class OperatorNotFound extends Unprocessable {
+  constructor(externalId: string) {
+    super('operator_not_found', `no operator has external_id "${externalId}"`, [
+      { path: 'operator_id', code: 'operator_not_found', message: 'unknown operator' },
+    ]);
+  }
+}
+
+export class OperatorInactive extends Unprocessable {
+  constructor(externalId: string) {
+    super('operator_inactive', `operator "${externalId}" is inactive`, [
+      { path: 'operator_id', code: 'operator_inactive', message: 'operator is inactive' },
+    ]);
+  }
+}
+
+export class FieldNotFilterable extends Unprocessable {
+  constructor(path: string, field: string) {
+    super('field_not_filterable', `custom field "${field}" is not flagged used_for_filtering`, [
+      { path, code: 'field_not_filterable', message: `"${field}" is not filterable` },
+    ]);
+  }
+}
+
+export class InvalidFilter extends Unprocessable {
+  constructor(code: string, path: string, message: string) {
+    super(code, message, [{ path, code, message }]);
+  }
+}
+
+export class Unauthorized extends DomainError {
+  constructor() {
+    super('unauthorized', 'missing or wrong token');
+  }
+}
+
+/** The database cannot be reached right now; the caller should retry. */
+export class Unavailable extends Error {
+  constructor(readonly retryAfterSeconds: number, cause?: unknown) {
+    super('service temporarily unavailable', { cause });
+    this.name = 'Unavailable';
+  }
+}
+
+/** A request that cannot be read at all (malformed JSON, bad encoding): 400. */
+export class BadRequest extends DomainError {}

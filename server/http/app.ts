@@ -1,0 +1,71 @@
+// Builds the Hono app from its dependencies; never starts a server (main.ts does).
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { CountryCode } from 'libphonenumber-js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services/index.js';
+import { adminAuth } from './auth.js';
+import { handleError, respondError } from './errors.js';
+import type { Metrics } from './metrics.js';
+import { departmentRoutes } from './routes/admin-departments.js';
+import { customFieldRoutes } from './routes/admin-custom-fields.js';
+import { integrationRoutes } from './routes/admin-integrations.js';
+import { operatorRoutes } from './routes/admin-operators.js';
+import { communicationRoutes } from './routes/communications.js';
+import { docsRoutes } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { phoneCallRoutes } from './routes/phone-calls.js';
+
+export interface AppDeps {
+  services: Services;
+  metrics: Metrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  phoneRegion?: CountryCode | undefined;
+  version: string;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createApp(deps: AppDeps) {
+  const { services, metrics, logger } = deps;
+  const app = new OpenAPIHono();
+
+  app.use(requestId({ headerName: 'x-request-id', generator: () => crypto.randomUUID(), limitLength: 128 }));
+  app.use(async (c, next) => {
+    if (!REQUEST_ID.test(c.get('requestId'))) c.set('requestId', crypto.randomUUID());
+    c.header('x-request-id', c.get('requestId'));
+    const started = performance.now();
+    await next();
+    logger.debug({ request_id: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+  app.use(metrics.middleware);
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: (c) => respondError(c, 413, 'payload_too_large', `the body is over the limit of ${deps.bodyLimitBytes} bytes`),
+    }),
+  );
+  app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
+  app.use('/api/v1/communications/*', adminAuth(services.adminAuth));
+
+  app.route('/', healthRoutes(services.health, metrics));
+  app.route('/api/v1/admin/integrations', integrationRoutes(services.integrations));
+  app.route('/api/v1/admin/departments', departmentRoutes(services.departments));
+  app.route('/api/v1/admin/operators', operatorRoutes(services.operators));
+  app.route('/api/v1/admin/custom_fields', customFieldRoutes(services.customFields));
+  app.route(
+    '/api/v1/integrations/:integration_id/phone_calls',
+    phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, metrics, phoneRegion: deps.phoneRegion }),
+  );
+  app.route('/api/v1/communications', communicationRoutes(services.communications));
+  app.route('/', docsRoutes(app, deps.version));
+
+  app.notFound((c) => respondError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => handleError(error, c, (e) => logger.error({ err: e, request_id: c.get('requestId') }, 'unhandled error')));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,54 @@
+// Reading: one communication, and search over them.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { NotFound, Unprocessable } from '../../domain/errors.js';
+import type { Communications } from '../../services/communications.js';
+import { jsonBody } from '../json-body.js';
+import { errorResponses, IdParam } from '../schemas/common.js';
+import { SearchRequestSchema } from '../schemas/search.js';
+
+const security = [{ adminToken: [] }];
+const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.object({}).passthrough() } } });
+
+export function communicationRoutes(communications: Communications) {
+  const app = new OpenAPIHono();
+
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'post',
+      path: '/search',
+      tags: ['read'],
+      security,
+      summary: 'Search communications with the filter AST; keyset cursor paging',
+      request: { body: { required: true, content: { 'application/json': { schema: SearchRequestSchema } } } },
+      responses: { 200: anyJson('{items, next_cursor, estimated_total, engine}'), ...errorResponses(400, 401, 422) },
+    }),
+  );
+  app.post('/search', jsonBody(SearchRequestSchema), async (c) => {
+    const body = c.get('body');
+    if (body.q !== undefined && body.q.trim() !== '') {
+      throw new Unprocessable('validation_failed', 'full-text search is not available yet', [
+        { path: 'q', code: 'not_supported', message: 'full-text search arrives with the search engine' },
+      ]);
+    }
+    return c.json(await communications.search(body));
+  });
+
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'get',
+      path: '/{id}',
+      tags: ['read'],
+      security,
+      summary: 'The whole record of one call or chat',
+      request: { params: IdParam },
+      responses: { 200: anyJson('The communication'), ...errorResponses(401, 404) },
+    }),
+  );
+  app.get('/:id', async (c) => {
+    const id = IdParam.safeParse(c.req.param());
+    if (!id.success) throw new NotFound('communication', 'communication_not_found');
+    return c.json(await communications.get(id.data.id));
+  });
+
+  return app;
+}

@@ -1,0 +1,49 @@
+// The OpenAPI document and Swagger UI, served from the installed swagger-ui-dist (no CDN: appliances run offline).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Hono } from 'hono';
+import swaggerUi from 'swagger-ui-dist';
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+};
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>earshot API</title>
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/api/docs/assets/swagger-ui-standalone-preset.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#ui', presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });</script>
+</body></html>`;
+
+export function docsRoutes(api: OpenAPIHono, version: string) {
+  const app = new Hono();
+  api.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'The admin token' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'integrationToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'The integration token, bare or as Bearer',
+  });
+  const document = () =>
+    api.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: { title: 'earshot API', version, description: 'Call and chat ingestion, custom fields, search and admin API.' },
+    });
+  let cached: ReturnType<typeof document> | undefined;
+  app.get('/api/openapi.json', (c) => c.json((cached ??= document())));
+  app.get('/api/docs', (c) => c.html(PAGE));
+  app.get('/api/docs/assets/:file', async (c) => {
+    const file = c.req.param('file');
+    const type = ASSETS[file];
+    if (!type) return c.notFound();
+    c.header('Content-Type', type);
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(await readFile(path.join(swaggerUi.getAbsoluteFSPath(), file)));
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+// Ingest: phone calls posted by PBXes (Qolio-compatible).
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { CountryCode } from 'libphonenumber-js';
+import { prepareCall } from '../../domain/call-submission.js';
+import type { CallIngest } from '../../services/call-ingest.js';
+import type { Integrations } from '../../services/integrations.js';
+import { integrationAuth, type IntegrationEnv } from '../auth.js';
+import { jsonBody } from '../json-body.js';
+import type { Metrics } from '../metrics.js';
+import { errorResponses } from '../schemas/common.js';
+import { IngestResponseSchema, PhoneCallSchema } from '../schemas/phone-call.js';
+import { z } from '@hono/zod-openapi';
+
+export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; metrics: Metrics; phoneRegion: CountryCode | undefined }) {
+  const app = new OpenAPIHono<IntegrationEnv>();
+
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'post',
+      path: '/',
+      tags: ['ingest'],
+      security: [{ integrationToken: [] }],
+      summary: 'Post a phone call; the same uid again updates it',
+      description: 'The body is read as JSON whatever the Content-Type. `Authorization: <token>` or `Bearer <token>`.',
+      request: {
+        params: z.object({ integration_id: z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } }) }),
+        body: { required: true, content: { 'application/json': { schema: PhoneCallSchema } } },
+      },
+      responses: {
+        201: { description: 'Created', content: { 'application/json': { schema: IngestResponseSchema } } },
+        200: { description: 'Updated (known uid)', content: { 'application/json': { schema: IngestResponseSchema } } },
+        ...errorResponses(400, 401, 404, 413, 422, 503),
+      },
+    }),
+  );
+  app.post('/', integrationAuth(deps.integrations), jsonBody(PhoneCallSchema), async (c) => {
+    const integration = c.get('integration');
+    const call = prepareCall(c.get('body'), c.get('rawBody'), { id: integration.id, defaultTimezone: integration.default_timezone }, deps.phoneRegion);
+    const result = await deps.callIngest.ingest(call);
+    deps.metrics.callsIngested.inc({ status: result.status });
+    return c.json(result, result.status === 'created' ? 201 : 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,77 @@
+// Composition root: config → database → migrations → services → HTTP; graceful shutdown.
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrator.js';
+import { createApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { createLogger } from './logger.js';
+import { resolveSecretKey } from './secret-key.js';
+import { createServices } from './services/index.js';
+import { VERSION } from './version.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`earshot: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const secret = resolveSecretKey(config.secretKey, config.dataDir);
+  if (secret.file) logger.warn({ file: secret.file }, 'EARSHOT_SECRET_KEY is unset; using the key kept in the data dir (back it up: tokens depend on it)');
+
+  const database = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, dataDir: config.dataDir });
+  if (database.kind === 'embedded') {
+    logger.warn({ dataDir: config.dataDir }, 'DATABASE_URL is unset: running on an embedded Postgres (PGlite) — for evaluation only, not for production');
+  }
+  const migrations = await migrateToLatest(database.db);
+  logger.info({ applied: migrations.applied, current: migrations.current }, 'database migrated');
+
+  const services = createServices(database.db, { secretKey: secret.key, publicUrl: config.publicUrl, tokenCacheSeconds: config.tokenCacheSeconds });
+  const generated = await services.adminAuth.ensureAdminToken(config.adminToken);
+  if (generated) {
+    // Shown once, deliberately outside the redacted structured fields.
+    logger.warn(`no admin token existed and EARSHOT_ADMIN_TOKEN is unset; generated admin token (shown once): ${generated}`);
+  }
+
+  const metrics = createMetrics([
+    {
+      name: 'earshot_outbox_pending',
+      help: 'Outbox rows waiting for their consumer',
+      labelNames: ['topic'],
+      collect: async (set) => {
+        for (const [topic, count] of Object.entries(await services.health.outboxPending())) set(count, { topic });
+      },
+    },
+  ]);
+  const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, phoneRegion: config.phoneRegion, version: VERSION });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    logger.info({ port: info.port, version: VERSION, database: database.kind, publicUrl: config.publicUrl }, 'earshot listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    server.close(async () => {
+      await database.close();
+      clearTimeout(force);
+      logger.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`earshot: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+// Builds every service over one database; the composition root and the tests both use it.
+import type { Executor } from '../db/repositories/executor.js';
+import { AdminAuth } from './admin-auth.js';
+import { CallIngest, type CallIngestOptions } from './call-ingest.js';
+import { Communications } from './communications.js';
+import { CustomFields } from './custom-fields.js';
+import { Departments } from './departments.js';
+import { Health } from './health.js';
+import { Integrations } from './integrations.js';
+import { Operators } from './operators.js';
+
+export interface ServiceSettings {
+  secretKey: string;
+  publicUrl: string;
+  tokenCacheSeconds: number;
+  ingest?: CallIngestOptions;
+}
+
+export function createServices(db: Executor, settings: ServiceSettings) {
+  const departments = new Departments(db);
+  return {
+    adminAuth: new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds),
+    integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds),
+    departments,
+    operators: new Operators(db, departments),
+    customFields: new CustomFields(db),
+    callIngest: new CallIngest(db, settings.ingest),
+    communications: new Communications(db),
+    health: new Health(db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
