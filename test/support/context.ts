@@ -1,0 +1,63 @@
+// A test's world: its own database copied from the run's template, the services and the app wired to it.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createApp } from '../../server/http/app.js';
+import { createMetrics } from '../../server/http/metrics.js';
+import { createLogger } from '../../server/logger.js';
+import type { Database } from '../../server/db/schema.js';
+import { createServices, type ServiceSettings } from '../../server/services/index.js';
+import { adminQuery, databaseUrl, dropDatabase } from './test-database.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
+
+let counter = 0;
+
+export interface TestContext {
+  db: Kysely<Database>;
+  url: string;
+  app: ReturnType<typeof createApp>;
+  services: ReturnType<typeof createServices>;
+  admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Copies the migrated template into a fresh database for this test file. */
+export async function createTestDatabase(): Promise<{ name: string; url: string }> {
+  const template = inject('templateDatabase');
+  const name = `${template.replace('tpl', 'run')}_${process.pid}_${++counter}`;
+  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  return { name, url: databaseUrl(name) };
+}
+
+export async function createTestContext(options: { bodyLimitBytes?: number; settings?: Partial<ServiceSettings> } = {}): Promise<TestContext> {
+  const { name, url } = await createTestDatabase();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, ...options.settings });
+  await services.adminAuth.ensureAdminToken(ADMIN_TOKEN);
+  const app = createApp({
+    services,
+    metrics: createMetrics(),
+    logger: createLogger('silent'),
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    version: 'test',
+  });
+  const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  return {
+    db,
+    url,
+    app,
+    services,
+    admin,
+    close: async () => {
+      await db.destroy();
+      await dropDatabase(name);
+    },
+  };
+}
