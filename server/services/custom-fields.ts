@@ -49,7 +49,10 @@ export interface PatchInput {
 }
 
 export class CustomFields {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly onChange: () => void = () => {},
+  ) {}
 
   async define(input: DefineInput): Promise<CustomFieldView> {
     if (!CUSTOM_FIELD_TYPES.includes(input.type)) throw invalid('type', 'invalid_type', `type must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`);
@@ -64,6 +67,7 @@ export class CustomFields {
       used_for_evaluation: input.used_for_evaluation ?? false,
     });
     if (!row) throw new Conflict('custom_field_exists', `a custom field with key "${input.key}" exists`);
+    this.onChange();
     return view(row);
   }
 
@@ -90,12 +94,13 @@ export class CustomFields {
         ...(input.used_for_evaluation !== undefined ? { used_for_evaluation: input.used_for_evaluation } : {}),
       };
       return view((await updateCustomField(trx, key, changes))!);
-    });
+    }).finally(this.onChange);
   }
 
   async archive(key: string): Promise<CustomFieldView> {
     const row = await updateCustomField(this.db, key, { archived: true });
     if (!row) throw new NotFound('custom field', 'custom_field_not_found');
+    this.onChange();
     return view(row);
   }
 }

@@ -18,13 +18,14 @@ export interface ServiceSettings {
 
 export function createServices(db: Executor, settings: ServiceSettings) {
   const departments = new Departments(db);
+  const callIngest = new CallIngest(db, { definitionsCacheSeconds: settings.tokenCacheSeconds, ...settings.ingest });
   return {
     adminAuth: new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds),
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds),
     departments,
     operators: new Operators(db, departments),
-    customFields: new CustomFields(db),
-    callIngest: new CallIngest(db, settings.ingest),
+    customFields: new CustomFields(db, () => callIngest.definitionsChanged()),
+    callIngest,
     communications: new Communications(db),
     health: new Health(db),
   };

@@ -43,7 +43,7 @@ export async function createTestContext(options: { bodyLimitBytes?: number; sett
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     version: 'test',
   });
-  const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
       method,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...headers },

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
-import swaggerUi from 'swagger-ui-dist';
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -43,7 +43,7 @@ export function docsRoutes(api: OpenAPIHono, version: string) {
     if (!type) return c.notFound();
     c.header('Content-Type', type);
     c.header('Cache-Control', 'public, max-age=86400');
-    return c.body(await readFile(path.join(swaggerUi.getAbsoluteFSPath(), file)));
+    return c.body(await readFile(path.join(getAbsoluteFSPath(), file)));
   });
   return app;
 }

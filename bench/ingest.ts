@@ -1,0 +1,152 @@
+// Ingest benchmark: N concurrent HTTP clients posting distinct calls to a real earshot process on real
+// Postgres, against a baseline measured in the same run: a raw `pg` loop doing single-row INSERTs of a
+// call row into the same table at the same concurrency. Usage: npm run bench:ingest [-- --seconds 20 --clients 16]
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Pool as HttpPool } from 'undici';
+import { runFor, type RunStats } from './lib/stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '15' },
+    clients: { type: 'string', default: '16' },
+    port: { type: 'string', default: '18080' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const CLIENTS = Number(args.clients);
+const PORT = Number(args.port);
+const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN = 'bench-admin-token-0123456789';
+
+function dbUrl(name: string) {
+  const url = new URL(SERVER);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: SERVER });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+async function startServer(url: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', EARSHOT_ADMIN_TOKEN: ADMIN, EARSHOT_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error('earshot did not become ready');
+}
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+async function api(path: string, body: unknown) {
+  const res = await fetch(`http://127.0.0.1:${PORT}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<Record<string, string>>;
+}
+
+const runTag = Date.now().toString(36);
+let round = 0;
+function callBody(seq: number) {
+  return JSON.stringify({
+    operator_id: `op-${seq % 50}`,
+    started_at: new Date(Date.UTC(2024, 0, 1) + seq * 1000).toISOString(),
+    direction: seq % 2 ? 'incoming' : 'outgoing',
+    duration: 30 + (seq % 600),
+    client_phone_number: `+7912${String(1000000 + (seq % 9000000)).padStart(7, '0')}`,
+    media_url: `https://pbx.example/rec/${runTag}-${round}-${seq}.wav`,
+    uid: `${runTag}-${round}-${seq}`,
+    client: { id: `client-${seq % 5000}`, first_name: 'Ivan', last_name: 'Petrov' },
+    custom_fields: { topic: 'Поддержка', reopen_count: seq % 5 },
+  });
+}
+
+async function baseline(url: string, integrationId: string, operatorId: string): Promise<RunStats> {
+  const pool = new pg.Pool({ connectionString: url, max: CLIENTS });
+  const text = `INSERT INTO communications (kind, integration_id, uid, operator_id, direction, started_at, duration_s, client_phone_raw, client_phone_e164, custom_fields, media_url, raw)
+    VALUES ('call', $1, $2, $3, 'incoming', $4, $5, $6, $6, $7, $8, $9)`;
+  const stats = await runFor(SECONDS, CLIENTS, async (seq) => {
+    const body = callBody(seq);
+    await pool.query(text, [integrationId, `raw-${seq}-${randomUUID()}`, operatorId, new Date(), 60, '+79120000000', '{"topic":"x"}', 'https://pbx.example/x.wav', body]);
+    return true;
+  });
+  await pool.end();
+  return stats;
+}
+
+async function earshot(integration: { id: string; token: string }): Promise<RunStats> {
+  const http = new HttpPool(`http://127.0.0.1:${PORT}`, { connections: CLIENTS, pipelining: 1 });
+  const path = `/api/v1/integrations/${integration.id}/phone_calls`;
+  round++;
+  const stats = await runFor(SECONDS, CLIENTS, async (seq) => {
+    const res = await http.request({ method: 'POST', path, headers: { authorization: integration.token, 'content-type': 'application/json' }, body: callBody(seq) });
+    await res.body.dump();
+    return res.statusCode === 201;
+  });
+  await http.close();
+  return stats;
+}
+
+const fmt = (s: RunStats) => `${s.rate.toFixed(0)}/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${s.ops} ops, ${s.errors} errors`;
+
+async function main() {
+  const name = `earshot_bench_${runTag}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = dbUrl(name);
+  const server = await startServer(url);
+  try {
+    const integration = await api('/api/v1/admin/integrations', { name: 'bench' });
+    let operatorId = '';
+    for (let i = 0; i < 50; i++) operatorId = (await api('/api/v1/admin/operators', { external_id: `op-${i}` })).id!;
+    await api('/api/v1/admin/custom_fields', { key: 'topic', name: 'Topic', type: 'string', used_for_filtering: true });
+    await api('/api/v1/admin/custom_fields', { key: 'reopen_count', name: 'Reopen count', type: 'number' });
+
+    await earshot({ id: integration.id!, token: integration.token! }); // warm-up run (JIT, pools), discarded
+    const rawFirst = await baseline(url, integration.id!, operatorId);
+    const ours = await earshot({ id: integration.id!, token: integration.token! });
+    const memory = rssMb(server.pid!);
+    const rawSecond = await baseline(url, integration.id!, operatorId);
+    const rawRate = (rawFirst.rate + rawSecond.rate) / 2;
+    const report = {
+      machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}`,
+      clients: CLIENTS,
+      seconds: SECONDS,
+      baseline_first: rawFirst,
+      baseline_second: rawSecond,
+      earshot: ours,
+      ratio: ours.rate / rawRate,
+      server_rss_mb: memory,
+    };
+    console.log(JSON.stringify(report, null, 2));
+    console.log(`\nbaseline (raw pg single-row INSERT, ${CLIENTS} clients): ${fmt(rawFirst)} | again after: ${fmt(rawSecond)}`);
+    console.log(`earshot  (HTTP POST phone_calls, ${CLIENTS} clients):      ${fmt(ours)}`);
+    console.log(`ratio earshot / baseline: ${report.ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB)`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
