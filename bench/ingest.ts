@@ -51,6 +51,12 @@ async function startServer(url: string) {
   throw new Error('earshot did not become ready');
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
@@ -121,7 +127,9 @@ async function main() {
 
     await earshot({ id: integration.id!, token: integration.token! }); // warm-up run (JIT, pools), discarded
     const rawFirst = await baseline(url, integration.id!, operatorId);
+    const cpuBefore = cpuSeconds(server.pid!);
     const ours = await earshot({ id: integration.id!, token: integration.token! });
+    const serverCpuPerCallUs = ((cpuSeconds(server.pid!) - cpuBefore) / ours.ops) * 1e6;
     const memory = rssMb(server.pid!);
     const rawSecond = await baseline(url, integration.id!, operatorId);
     const rawRate = (rawFirst.rate + rawSecond.rate) / 2;
@@ -134,11 +142,12 @@ async function main() {
       earshot: ours,
       ratio: ours.rate / rawRate,
       server_rss_mb: memory,
+      server_cpu_us_per_call: serverCpuPerCallUs,
     };
     console.log(JSON.stringify(report, null, 2));
     console.log(`\nbaseline (raw pg single-row INSERT, ${CLIENTS} clients): ${fmt(rawFirst)} | again after: ${fmt(rawSecond)}`);
     console.log(`earshot  (HTTP POST phone_calls, ${CLIENTS} clients):      ${fmt(ours)}`);
-    console.log(`ratio earshot / baseline: ${report.ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB)`);
+    console.log(`ratio earshot / baseline: ${report.ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB); server CPU ${serverCpuPerCallUs.toFixed(0)} µs/call`);
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

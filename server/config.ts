@@ -28,6 +28,8 @@ const envSchema = z.object({
   EARSHOT_SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)')),
   EARSHOT_DATA_DIR: optional(z.string()).default('./data'),
   EARSHOT_BODY_LIMIT: optional(byteSize).default(10 * 1024 * 1024),
+  EARSHOT_INGEST_BATCH_MAX: optional(z.coerce.number().int().min(1).max(5000)).default(256),
+  EARSHOT_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)).default(2),
   EARSHOT_TOKEN_CACHE_SECONDS: optional(z.coerce.number().int().min(0).max(300)).default(5),
   EARSHOT_PHONE_REGION: optional(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as RU')),
   MEILI_URL: optional(httpUrl),
@@ -46,6 +48,8 @@ export interface Config {
   dataDir: string;
   bodyLimitBytes: number;
   tokenCacheSeconds: number;
+  ingestBatchMax: number;
+  ingestConcurrency: number;
   phoneRegion: CountryCode | undefined;
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
@@ -73,6 +77,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.EARSHOT_DATA_DIR,
     bodyLimitBytes: e.EARSHOT_BODY_LIMIT,
     tokenCacheSeconds: e.EARSHOT_TOKEN_CACHE_SECONDS,
+    ingestBatchMax: e.EARSHOT_INGEST_BATCH_MAX,
+    ingestConcurrency: e.EARSHOT_INGEST_CONCURRENCY,
     phoneRegion: e.EARSHOT_PHONE_REGION as CountryCode | undefined,
     meiliUrl: e.MEILI_URL,
     meiliMasterKey: e.MEILI_MASTER_KEY,

@@ -32,7 +32,12 @@ async function main(): Promise<void> {
   const migrations = await migrateToLatest(database.db);
   logger.info({ applied: migrations.applied, current: migrations.current }, 'database migrated');
 
-  const services = createServices(database.db, { secretKey: secret.key, publicUrl: config.publicUrl, tokenCacheSeconds: config.tokenCacheSeconds });
+  const services = createServices(database.db, {
+    secretKey: secret.key,
+    publicUrl: config.publicUrl,
+    tokenCacheSeconds: config.tokenCacheSeconds,
+    ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency },
+  });
   const generated = await services.adminAuth.ensureAdminToken(config.adminToken);
   if (generated) {
     // Shown once, deliberately outside the redacted structured fields.

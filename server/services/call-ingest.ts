@@ -38,7 +38,7 @@ export class CallIngest {
       run: (batch) => this.writeBatch(batch),
       keyOf: (call) => `${call.integrationId}\0${call.uid}`,
       maxBatch: options.maxBatch ?? 256,
-      maxInFlight: options.maxInFlight ?? 4,
+      maxInFlight: options.maxInFlight ?? 2,
     });
   }
 
