@@ -73,3 +73,10 @@ export class Unavailable extends Error {
 
 /** A request that cannot be read at all (malformed JSON, bad encoding): 400. */
 export class BadRequest extends DomainError {}
+
+/** A body over the configured size limit: 413. */
+export class PayloadTooLarge extends DomainError {
+  constructor(limitBytes: number) {
+    super('payload_too_large', `the body is over the limit of ${limitBytes} bytes`);
+  }
+}

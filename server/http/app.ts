@@ -1,12 +1,12 @@
 // Builds the Hono app from its dependencies; never starts a server (main.ts does).
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { adminAuth } from './auth.js';
 import { handleError, respondError } from './errors.js';
+import { bodyLimit } from './request-body.js';
 import type { Metrics } from './metrics.js';
 import { departmentRoutes } from './routes/admin-departments.js';
 import { customFieldRoutes } from './routes/admin-custom-fields.js';
@@ -41,13 +41,7 @@ export function createApp(deps: AppDeps) {
     logger.debug({ request_id: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
   app.use(metrics.middleware);
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: (c) => respondError(c, 413, 'payload_too_large', `the body is over the limit of ${deps.bodyLimitBytes} bytes`),
-    }),
-  );
+  app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
   app.use('/api/v1/communications/*', adminAuth(services.adminAuth));
 

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { BadRequest, Conflict, DomainError, NotFound, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { BadRequest, Conflict, DomainError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 
 export function errorBody(c: Context, code: string, message: string, details: ErrorDetail[] = []) {
   return { error: { code, message, details, request_id: c.get('requestId') as string } };
@@ -17,6 +17,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
   if (error instanceof Unauthorized) return 401;
   if (error instanceof NotFound) return 404;
   if (error instanceof Conflict) return 409;
+  if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof Unprocessable) return 422;
   if (error instanceof BadRequest) return 400;
   return 400;

@@ -4,6 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
 import { BadRequest, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 import { formatPath, validationFailed } from './errors.js';
+import { readBody } from './request-body.js';
 
 const MAX_DEPTH = 32;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -70,7 +71,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
 
 export function jsonBody<S extends z.ZodType>(schema: S) {
   return createMiddleware<JsonBodyEnv<z.output<S>>>(async (c, next) => {
-    const raw = readJson(new Uint8Array(await c.req.arrayBuffer()));
+    const raw = readJson(await readBody(c));
     c.set('rawBody', raw);
     c.set('body', validate(schema, raw));
     await next();

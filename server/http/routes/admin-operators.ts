@@ -4,6 +4,7 @@ import { NotFound, Unprocessable } from '../../domain/errors.js';
 import { OPERATOR_CSV_COLUMNS } from '../../services/operator-import.js';
 import type { Operators } from '../../services/operators.js';
 import { jsonBody, validate } from '../json-body.js';
+import { readBody } from '../request-body.js';
 import { errorResponses, IdParam } from '../schemas/common.js';
 import { CreateOperatorSchema, ImportReportSchema, OperatorListQuery, OperatorSchema, PatchOperatorSchema } from '../schemas/admin.js';
 
@@ -68,9 +69,10 @@ export function operatorRoutes(operators: Operators) {
     }),
   );
   app.post('/import', async (c) => {
+    const bytes = await readBody(c);
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(await c.req.arrayBuffer());
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
       throw new Unprocessable('invalid_csv', 'the CSV is not valid UTF-8');
     }
