@@ -1,9 +1,11 @@
 // The ordered list of migrations; a static list so the compiled build and tsx runs see the same set.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_call_batch_function.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_call_batch_function': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

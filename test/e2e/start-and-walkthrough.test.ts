@@ -45,7 +45,7 @@ afterAll(async () => {
 describe('npm start without DATABASE_URL', () => {
   it('runs on the embedded database and says it is for evaluation', () => {
     expect(log).toMatch(/embedded Postgres \(PGlite\).*evaluation only/);
-    expect(log).toContain('"applied":["0001_initial"]');
+    expect(log).toContain('"applied":["0001_initial","0002_call_batch_function"]');
     expect(log).not.toContain('my-admin-token-0123456789');
   });
 

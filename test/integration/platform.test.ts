@@ -85,10 +85,10 @@ describe('migrations', () => {
     const [a, b] = [open(), open()];
     try {
       const reports = await Promise.all([migrateToLatest(a), migrateToLatest(b)]);
-      expect(reports.flatMap((r) => r.applied)).toEqual(['0001_initial']);
-      expect(reports.map((r) => r.current)).toEqual(['0001_initial', '0001_initial']);
+      expect(reports.flatMap((r) => r.applied).sort()).toEqual(['0001_initial', '0002_call_batch_function']);
+      expect(reports.map((r) => r.current)).toEqual(['0002_call_batch_function', '0002_call_batch_function']);
       const rows = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(a);
-      expect(rows.rows[0]!.n).toBe(1);
+      expect(rows.rows[0]!.n).toBe(2);
     } finally {
       await Promise.all([a.destroy(), b.destroy()]);
       await dropDatabase(name);
