@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Unprocessable } from '../domain/errors.js';
 import { ensureDepartmentsByName } from '../db/repositories/departments.js';
 import type { Executor } from '../db/repositories/executor.js';
-import { upsertOperators, type OperatorValues } from '../db/repositories/operators.js';
+import { findOperatorsByExternalIds, upsertOperators, type OperatorValues } from '../db/repositories/operators.js';
 
 export const OPERATOR_CSV_COLUMNS = ['external_id', 'email', 'first_name', 'last_name', 'department', 'active'] as const;
 
@@ -42,7 +42,11 @@ export async function importOperatorsCsv(db: Executor, text: string, options: Im
   const chunkSize = options.chunkSize ?? 500;
   for (let start = 0; start < lines.length; start += chunkSize) {
     const chunk = lines.slice(start, start + chunkSize);
-    if (!options.dryRun) {
+    if (options.dryRun) {
+      const existing = await findOperatorsByExternalIds(db, chunk.map((l) => l.values.external_id));
+      report.updated += existing.length;
+      report.created += chunk.length - existing.length;
+    } else {
       await db.transaction().execute(async (trx) => {
         const departments = await ensureDepartmentsByName(trx, chunk.flatMap((l) => (l.values.department ? [l.values.department] : [])));
         const rows: OperatorValues[] = chunk.map(({ values }) => ({
