@@ -64,8 +64,17 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
 }
 
+/** A union's issues come per branch: report the branch that got furthest (e.g. the array form of a transcript). */
+function flattenUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue];
+  const depth = (branch: z.core.$ZodIssue[]) => Math.max(...branch.map((i) => i.path.length));
+  const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+  if (depth(best) === 0) return [issue];
+  return best.flatMap((inner) => flattenUnion({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
+}
+
 export function issuesToDetails(issues: z.core.$ZodIssue[]): ErrorDetail[] {
-  return issues.map((issue) => {
+  return issues.flatMap(flattenUnion).map((issue) => {
     const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
     return {
       path: formatPath(issue.path),
