@@ -70,11 +70,13 @@ export async function importOperatorsCsv(db: Executor, text: string, options: Im
 }
 
 function parseLines(text: string): { lines: ParsedLine[]; errors: ImportReport['errors'] } {
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  let records: Array<{ record: Record<string, string>; raw: string; info: { lines: number } }>;
   try {
-    records = parse(text.replace(/^\uFEFF/, ''), {
+    // csv-parse counts a quoted CRLF as two lines; with LF endings info.lines is the record's last line.
+    records = parse(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'), {
       columns: (header: string[]) => checkHeader(header.map((h) => h.trim().toLowerCase())),
       info: true,
+      raw: true,
       skip_empty_lines: true,
       relax_column_count: true,
       trim: false,
@@ -86,8 +88,8 @@ function parseLines(text: string): { lines: ParsedLine[]; errors: ImportReport['
   const lines: ParsedLine[] = [];
   const errors: ImportReport['errors'] = [];
   const firstSeen = new Map<string, number>();
-  for (const { record, info } of records) {
-    const line = info.lines;
+  for (const { record, raw, info } of records) {
+    const line = info.lines - (raw.replace(/\n$/, '').match(/\n/g)?.length ?? 0);
     const parsed = lineSchema.safeParse(record);
     if (!parsed.success) {
       errors.push({ line, message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
