@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     secretKey: secret.key,
     publicUrl: config.publicUrl,
     tokenCacheSeconds: config.tokenCacheSeconds,
-    ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency },
+    ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
   });
   const generated = await services.adminAuth.ensureAdminToken(config.adminToken);
   if (generated) {
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       },
     },
   ]);
-  const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, phoneRegion: config.phoneRegion, version: VERSION });
+  const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, version: VERSION });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ port: info.port, version: VERSION, database: database.kind, publicUrl: config.publicUrl }, 'earshot listening');
   });

@@ -1,7 +1,6 @@
 // Builds the Hono app from its dependencies; never starts a server (main.ts does).
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
-import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { adminAuth } from './auth.js';
@@ -22,7 +21,6 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimitBytes: number;
-  phoneRegion?: CountryCode | undefined;
   version: string;
 }
 
@@ -52,7 +50,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/custom_fields', customFieldRoutes(services.customFields));
   app.route(
     '/api/v1/integrations/:integration_id/phone_calls',
-    phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, metrics, phoneRegion: deps.phoneRegion }),
+    phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, metrics }),
   );
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   app.route('/', docsRoutes(app, deps.version));

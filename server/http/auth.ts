@@ -1,9 +1,8 @@
 // Authentication middleware: the admin bearer token, and integration tokens (bare or Bearer, as PBXes send them).
 import { createMiddleware } from 'hono/factory';
 import { NotFound } from '../domain/errors.js';
-import type { IntegrationRecord } from '../db/repositories/integrations.js';
 import type { AdminAuth } from '../services/admin-auth.js';
-import type { Integrations } from '../services/integrations.js';
+import type { AuthenticatedIntegration, Integrations } from '../services/integrations.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,7 +20,7 @@ export function adminAuth(auth: AdminAuth) {
   });
 }
 
-export type IntegrationEnv = { Variables: { integration: IntegrationRecord } };
+export type IntegrationEnv = { Variables: { integration: AuthenticatedIntegration } };
 
 export function integrationAuth(integrations: Integrations) {
   return createMiddleware<IntegrationEnv>(async (c, next) => {

@@ -2,7 +2,8 @@
 // writes clients, communications and their outbox rows; a bad item is answered alone, never half-written.
 import type { ErrorDetail } from '../domain/errors.js';
 import { OperatorInactive, OperatorNotFound } from '../domain/errors.js';
-import type { CallSubmission } from '../domain/call-submission.js';
+import type { CountryCode } from 'libphonenumber-js';
+import { prepareCall, type CallInput, type CallSubmission, type IntegrationContext } from '../domain/call-submission.js';
 import { coerceCustomFields, type CustomFieldDefinition } from '../domain/custom-field-types.js';
 import { writeCallBatch, type CallBatchRow } from '../db/repositories/call-batch.js';
 import type { Executor } from '../db/repositories/executor.js';
@@ -23,6 +24,8 @@ export interface CallIngestOptions {
   maxInFlight?: number;
   /** How long custom field definitions are reused between batches (changes made here clear it at once). */
   definitionsCacheSeconds?: number;
+  /** Region for reading phone numbers written without a country code. */
+  phoneRegion?: CountryCode | undefined;
 }
 
 export class CallIngest {
@@ -31,7 +34,7 @@ export class CallIngest {
 
   constructor(
     private readonly db: Executor,
-    options: CallIngestOptions = {},
+    private readonly options: CallIngestOptions = {},
   ) {
     this.definitions = new TtlCache((options.definitionsCacheSeconds ?? 0) * 1000);
     this.committer = new GroupCommitter({
@@ -42,8 +45,9 @@ export class CallIngest {
     });
   }
 
-  ingest(call: CallSubmission): Promise<IngestResult> {
-    return this.committer.submit(call);
+  /** Stores a validated call body (`raw` is the body as received); throws Unprocessable for bad times. */
+  ingest(input: CallInput, raw: unknown, integration: IntegrationContext): Promise<IngestResult> {
+    return this.committer.submit(prepareCall(input, raw, integration, this.options.phoneRegion));
   }
 
   /** Called when custom field definitions change so the next batch reads them afresh. */

@@ -11,6 +11,8 @@ import {
 import type { Executor } from '../db/repositories/executor.js';
 import { TtlCache } from './ttl-cache.js';
 
+export type AuthenticatedIntegration = IntegrationRecord;
+
 export interface IntegrationView {
   id: string;
   name: string;

@@ -1,7 +1,5 @@
 // Ingest: phone calls posted by PBXes (Qolio-compatible).
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { CountryCode } from 'libphonenumber-js';
-import { prepareCall } from '../../domain/call-submission.js';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CallIngest } from '../../services/call-ingest.js';
 import type { Integrations } from '../../services/integrations.js';
 import { integrationAuth, type IntegrationEnv } from '../auth.js';
@@ -9,9 +7,8 @@ import { jsonBody } from '../json-body.js';
 import type { Metrics } from '../metrics.js';
 import { errorResponses } from '../schemas/common.js';
 import { IngestResponseSchema, PhoneCallSchema } from '../schemas/phone-call.js';
-import { z } from '@hono/zod-openapi';
 
-export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; metrics: Metrics; phoneRegion: CountryCode | undefined }) {
+export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; metrics: Metrics }) {
   const app = new OpenAPIHono<IntegrationEnv>();
 
   app.openAPIRegistry.registerPath(
@@ -35,8 +32,7 @@ export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: 
   );
   app.post('/', integrationAuth(deps.integrations), jsonBody(PhoneCallSchema), async (c) => {
     const integration = c.get('integration');
-    const call = prepareCall(c.get('body'), c.get('rawBody'), { id: integration.id, defaultTimezone: integration.default_timezone }, deps.phoneRegion);
-    const result = await deps.callIngest.ingest(call);
+    const result = await deps.callIngest.ingest(c.get('body'), c.get('rawBody'), { id: integration.id, defaultTimezone: integration.default_timezone });
     deps.metrics.callsIngested.inc({ status: result.status });
     return c.json(result, result.status === 'created' ? 201 : 200);
   });
