@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/custom_fields', customFieldRoutes(services.customFields));
   app.route(
     '/api/v1/integrations/:integration_id/phone_calls',
-    phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, metrics }),
+    phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, transcripts: services.transcripts, metrics }),
   );
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   app.route('/', docsRoutes(app, deps.version));

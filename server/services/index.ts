@@ -8,6 +8,7 @@ import { Departments } from './departments.js';
 import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
+import { Transcripts } from './transcripts.js';
 
 export interface ServiceSettings {
   secretKey: string;
@@ -27,6 +28,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     customFields: new CustomFields(db, () => callIngest.definitionsChanged()),
     callIngest,
     communications: new Communications(db),
+    transcripts: new Transcripts(db),
     health: new Health(db),
   };
 }

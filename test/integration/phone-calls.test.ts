@@ -188,4 +188,21 @@ describe('ingestion rules', () => {
     expect(statuses.at(-1)).toBe(422);
     expect(await countRows('communications')).toBe(before + 50);
   });
+
+  it('takes a transcript later by PUT .../{uid}/transcript and announces it to search', async () => {
+    const { id } = (await (await postCall(ctx, integration, callBody({ uid: 'late-transcript' }))).json()) as { id: string };
+    const put = (uid: string, body: unknown, token = integration.token) =>
+      ctx.app.request(`/api/v1/integrations/${integration.id}/phone_calls/${encodeURIComponent(uid)}/transcript`, { method: 'PUT', headers: { authorization: token }, body: JSON.stringify(body) });
+    const segments = [{ speaker: 'client', start: 0, end: 1.5, text: 'Алло' }];
+    const res = await put('late-transcript', segments);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, status: 'updated' });
+    const read = (await (await ctx.admin('GET', `/api/v1/communications/${id}`)).json()) as { transcript: unknown };
+    expect(read.transcript).toEqual(segments);
+    const search = await ctx.db.selectFrom('outbox').select('id').where('key', '=', id).where('topic', '=', 'search').execute();
+    expect(search).toHaveLength(2);
+    expect((await put('no-such-uid', 'text')).status).toBe(404);
+    expect((await put('late-transcript', [{ speaker: 'robot' }])).status).toBe(422);
+    expect((await put('late-transcript', 'text', 'wrong')).status).toBe(401);
+  });
 });

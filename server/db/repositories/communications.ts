@@ -70,3 +70,14 @@ export function communicationColumns(db: Executor) {
 export async function findCommunication(db: Executor, id: string): Promise<CommunicationDetail | undefined> {
   return communicationColumns(db).select('c.transcript').where('c.id', '=', id).executeTakeFirst() as Promise<CommunicationDetail | undefined>;
 }
+
+/** Replaces a call's transcript, addressed the way the PBX knows it; undefined when the uid is unknown. */
+export async function updateTranscript(db: Executor, integrationId: string, uid: string, transcript: unknown): Promise<{ id: string; uid: string } | undefined> {
+  return db
+    .updateTable('communications')
+    .set({ transcript: JSON.stringify(transcript), updated_at: new Date() })
+    .where('integration_id', '=', integrationId)
+    .where('uid', '=', uid)
+    .returning(['id', 'uid'])
+    .executeTakeFirst();
+}

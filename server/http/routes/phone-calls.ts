@@ -2,13 +2,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CallIngest } from '../../services/call-ingest.js';
 import type { Integrations } from '../../services/integrations.js';
+import type { Transcripts } from '../../services/transcripts.js';
 import { integrationAuth, type IntegrationEnv } from '../auth.js';
 import { jsonBody } from '../json-body.js';
 import type { Metrics } from '../metrics.js';
 import { errorResponses } from '../schemas/common.js';
-import { IngestResponseSchema, PhoneCallSchema } from '../schemas/phone-call.js';
+import { IngestResponseSchema, PhoneCallSchema, TranscriptSchema } from '../schemas/phone-call.js';
 
-export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; metrics: Metrics }) {
+export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; transcripts: Transcripts; metrics: Metrics }) {
   const app = new OpenAPIHono<IntegrationEnv>();
 
   app.openAPIRegistry.registerPath(
@@ -35,6 +36,30 @@ export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: 
     const result = await deps.callIngest.ingest(c.get('body'), c.get('rawBody'), { id: integration.id, defaultTimezone: integration.default_timezone });
     deps.metrics.callsIngested.inc({ status: result.status });
     return c.json(result, result.status === 'created' ? 201 : 200);
+  });
+
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'put',
+      path: '/{uid}/transcript',
+      tags: ['ingest'],
+      security: [{ integrationToken: [] }],
+      summary: "Set a posted call's transcript (plain text or segments), addressed by the call's uid",
+      request: {
+        params: z.object({
+          integration_id: z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } }),
+          uid: z.string().openapi({ param: { name: 'uid', in: 'path' } }),
+        }),
+        body: { required: true, content: { 'application/json': { schema: TranscriptSchema } } },
+      },
+      responses: {
+        200: { description: 'Updated', content: { 'application/json': { schema: IngestResponseSchema } } },
+        ...errorResponses(400, 401, 404, 413, 422, 503),
+      },
+    }),
+  );
+  app.put('/:uid/transcript', integrationAuth(deps.integrations), jsonBody(TranscriptSchema), async (c) => {
+    return c.json(await deps.transcripts.set(c.get('integration').id, c.req.param('uid'), c.get('body')));
   });
 
   return app;
