@@ -9,6 +9,8 @@ describe('parseTimestamp', () => {
     ['2019-08-09T18:31:42Z', '2019-08-09T18:31:42.000Z'],
     ['2019-08-09 18:31:42.25z', '2019-08-09T18:31:42.250Z'],
     ['2019-08-09T18:31+03:00', '2019-08-09T15:31:00.000Z'],
+    ['2019-08-09T18:31:42+0530', '2019-08-09T13:01:42.000Z'],
+    ['2024-02-29T23:59:59.999999-01:00', '2024-03-01T00:59:59.999Z'],
   ])('%s → %s with no warning', (text, utc) => {
     const result = parseTimestamp(text, null);
     expect(result).toMatchObject({ ok: true });
@@ -36,7 +38,7 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('2024-01-01T12:00:00', null)).toMatchObject({ ok: false, code: 'timezone_required' });
   });
 
-  it.each(['2019-02-30T10:00:00Z', '2019-13-01T00:00:00Z', '2019-08-09T25:00:00Z', 'yesterday', '', '2019-08-09T18:31:42+03+04', '2019-08-09'])(
+  it.each(['2019-02-30T10:00:00Z', '2023-02-29T10:00:00Z', '2019-04-31T00:00:00+03', '2019-13-01T00:00:00Z', '2019-08-09T25:00:00Z', 'yesterday', '', '2019-08-09T18:31:42+03+04', '2019-08-09'])(
     'refuses %j as invalid_timestamp',
     (text) => {
       expect(parseTimestamp(text, 'Europe/Moscow')).toMatchObject({ ok: false, code: 'invalid_timestamp' });
