@@ -10,7 +10,7 @@ export type DatabaseKind = 'postgres' | 'embedded';
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
-  /** Runs a raw LISTEN-capable connection string, present only for a server database. */
+  /** The server connection string (for LISTEN connections later); undefined on the embedded database. */
   connectionString: string | undefined;
   close(): Promise<void>;
 }
