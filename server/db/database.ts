@@ -10,8 +10,6 @@ export type DatabaseKind = 'postgres' | 'embedded';
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
-  /** The server connection string (for LISTEN connections later); undefined on the embedded database. */
-  connectionString: string | undefined;
   close(): Promise<void>;
 }
 
@@ -35,7 +33,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // An idle client losing its server (Postgres restarted) must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', connectionString: options.url, close: () => db.destroy() };
+    return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
@@ -46,7 +44,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return {
     db,
     kind: 'embedded',
-    connectionString: undefined,
     close: async () => {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
