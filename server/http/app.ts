@@ -1,6 +1,5 @@
 // Builds the Hono app from its dependencies; never starts a server (main.ts does).
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { requestId } from 'hono/request-id';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { adminAuth } from './auth.js';
@@ -30,13 +29,17 @@ export function createApp(deps: AppDeps) {
   const { services, metrics, logger } = deps;
   const app = new OpenAPIHono();
 
-  app.use(requestId({ headerName: 'x-request-id', generator: () => crypto.randomUUID(), limitLength: 128 }));
+  // Keeps a caller's sane x-request-id (PBXes and proxies send their own), else makes one.
   app.use(async (c, next) => {
-    if (!REQUEST_ID.test(c.get('requestId'))) c.set('requestId', crypto.randomUUID());
-    c.header('x-request-id', c.get('requestId'));
+    const sent = c.req.header('x-request-id');
+    const id = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
+    c.set('requestId', id);
+    c.header('x-request-id', id);
     const started = performance.now();
     await next();
-    logger.debug({ request_id: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug({ request_id: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    }
   });
   app.use(metrics.middleware);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
@@ -61,3 +64,9 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    requestId: string;
+  }
+}
