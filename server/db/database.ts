@@ -4,12 +4,14 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { EmbeddedSignals, PostgresSignals, type DatabaseSignals } from './signals.js';
 
 export type DatabaseKind = 'postgres' | 'embedded';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: DatabaseKind;
+  signals: DatabaseSignals;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // An idle client losing its server (Postgres restarted) must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    const signals = new PostgresSignals(options.url, pool);
+    return {
+      db,
+      kind: 'postgres',
+      signals,
+      close: async () => {
+        await signals.close();
+        await db.destroy();
+      },
+    };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
@@ -44,6 +55,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return {
     db,
     kind: 'embedded',
+    signals: new EmbeddedSignals(pglite),
     close: async () => {
       await db.destroy();
       if (!pglite.closed) await pglite.close();

@@ -91,7 +91,7 @@ export interface CommunicationsTable {
 }
 
 export interface OutboxTable {
-  id: Generated<string>;
+  id: Generated<number>;
   topic: string;
   key: string;
   payload: Json<Record<string, unknown>>;
@@ -100,6 +100,15 @@ export interface OutboxTable {
   run_after: ColumnType<Date, Date | string | undefined, Date | string>;
   last_error: string | null;
   created_at: CreatedAt;
+}
+
+export interface JobRunsTable {
+  name: string;
+  last_started_at: Date | null;
+  last_finished_at: Date | null;
+  last_error: string | null;
+  runs: Generated<number>;
+  failures: Generated<number>;
 }
 
 export interface Database {
@@ -111,6 +120,7 @@ export interface Database {
   custom_fields: CustomFieldsTable;
   communications: CommunicationsTable;
   outbox: OutboxTable;
+  job_runs: JobRunsTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

@@ -1,12 +1,25 @@
-// The outbox: rows announcing a change to a consumer (search, media, crm), written in the change's transaction.
+// The outbox: rows announcing a change to a consumer (search, media, crm), written in the change's
+// transaction, claimed by consumers with a lease so no transaction stays open across network I/O.
+import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 
 export type OutboxTopic = 'search' | 'media' | 'crm';
+
+/** Channel NOTIFYed (payload: topic) by the trigger on every statement that inserts outbox rows. */
+export const OUTBOX_CHANNEL = 'earshot_outbox';
 
 export interface OutboxMessage {
   topic: OutboxTopic;
   key: string;
   payload: Record<string, unknown>;
+}
+
+export interface ClaimedMessage {
+  id: number;
+  key: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  created_at: Date;
 }
 
 export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<void> {
@@ -17,11 +30,54 @@ export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<
     .execute();
 }
 
-export async function countPending(db: Executor): Promise<Array<{ topic: string; pending: number }>> {
-  return db
-    .selectFrom('outbox')
-    .select(['topic', (eb) => eb.fn.countAll<number>().as('pending')])
-    .where('state', '=', 'pending')
-    .groupBy('topic')
+/**
+ * Claims up to `limit` due rows of a topic: counts the attempt and pushes run_after past the lease, in one
+ * short statement. A consumer that dies mid-batch leaves its rows to be claimed again when the lease ends.
+ */
+export async function claim(db: Executor, topic: OutboxTopic, limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
+  const { rows } = await sql<ClaimedMessage>`
+    UPDATE outbox SET attempts = attempts + 1, run_after = now() + make_interval(secs => ${leaseSeconds})
+    WHERE id IN (
+      SELECT id FROM outbox WHERE topic = ${topic} AND state = 'pending' AND run_after <= now()
+      ORDER BY run_after, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING id, key, payload, attempts, created_at`.execute(db);
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/** Done rows are deleted: the outbox is a queue, the consumers keep their own records. */
+export async function complete(db: Executor, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.deleteFrom('outbox').where('id', 'in', ids).execute();
+}
+
+export async function reschedule(db: Executor, ids: number[], delayMs: number, error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({ run_after: sql`now() + make_interval(secs => ${delayMs / 1000})`, last_error: error.slice(0, 2000) })
+    .where('id', 'in', ids)
     .execute();
+}
+
+export async function bury(db: Executor, ids: number[], error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('outbox').set({ state: 'dead', last_error: error.slice(0, 2000) }).where('id', 'in', ids).execute();
+}
+
+export interface TopicBacklog {
+  topic: string;
+  pending: number;
+  dead: number;
+  /** Age in seconds of the oldest pending row (0 when none). */
+  oldest_seconds: number;
+}
+
+export async function backlog(db: Executor): Promise<TopicBacklog[]> {
+  const { rows } = await sql<TopicBacklog>`
+    SELECT topic,
+      count(*) FILTER (WHERE state = 'pending')::int AS pending,
+      count(*) FILTER (WHERE state = 'dead')::int AS dead,
+      coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE state = 'pending')), 0)::float8 AS oldest_seconds
+    FROM outbox GROUP BY topic`.execute(db);
+  return rows;
 }

@@ -1,0 +1,108 @@
+// Background jobs: each runs on its node-cron schedule (the safety tick) and when woken by a NOTIFY,
+// under a Postgres advisory lock so one runner in the installation works at a time. Wake-ups that
+// arrive during a run make it run once more instead of being lost.
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { DatabaseSignals } from '../db/signals.js';
+
+export interface Job {
+  name: string;
+  /** node-cron expression; six fields allow seconds. */
+  schedule: string;
+  /** NOTIFY channel and the payloads (empty = any) that wake the job. */
+  wakeOn?: { channel: string; payloads?: string[] };
+  run(): Promise<void>;
+}
+
+export interface JobRecorder {
+  started(name: string): Promise<void>;
+  finished(name: string, error: string | null): Promise<void>;
+}
+
+interface JobState {
+  job: Job;
+  running: Promise<void> | undefined;
+  again: boolean;
+}
+
+export class Scheduler {
+  private readonly jobs = new Map<string, JobState>();
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly unlistens: Array<() => Promise<void>> = [];
+  private stopped = false;
+
+  constructor(
+    private readonly signals: DatabaseSignals,
+    private readonly recorder: JobRecorder,
+    private readonly logger: Logger,
+  ) {}
+
+  register(job: Job): void {
+    if (this.jobs.has(job.name)) throw new Error(`job ${job.name} registered twice`);
+    if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: invalid schedule ${job.schedule}`);
+    this.jobs.set(job.name, { job, running: undefined, again: false });
+  }
+
+  /** Starts every schedule and listener, and runs each job once to catch up on work left from before. */
+  async start(): Promise<void> {
+    for (const state of this.jobs.values()) {
+      const { job } = state;
+      this.tasks.push(cron.schedule(job.schedule, () => this.trigger(job.name), { name: job.name, noOverlap: true }));
+      if (job.wakeOn) {
+        const { channel, payloads } = job.wakeOn;
+        const unlisten = await this.signals.listen(channel, (payload) => {
+          if (payload === '' || !payloads || payloads.includes(payload)) this.trigger(job.name);
+        });
+        this.unlistens.push(unlisten);
+      }
+      this.trigger(job.name);
+    }
+  }
+
+  /** Runs the job now (or once more after the current run); resolves when that run is over. */
+  trigger(name: string): Promise<void> {
+    const state = this.jobs.get(name);
+    if (!state) throw new Error(`no job ${name}`);
+    if (this.stopped) return Promise.resolve();
+    if (state.running) {
+      state.again = true;
+      return state.running;
+    }
+    state.running = this.loop(state).finally(() => {
+      state.running = undefined;
+    });
+    return state.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const task of this.tasks) await task.destroy();
+    for (const unlisten of this.unlistens) await unlisten().catch(() => {});
+    await Promise.all([...this.jobs.values()].map((s) => s.running));
+  }
+
+  private async loop(state: JobState): Promise<void> {
+    do {
+      state.again = false;
+      await this.runOnce(state.job);
+    } while (state.again && !this.stopped);
+  }
+
+  private async runOnce(job: Job): Promise<void> {
+    try {
+      await this.signals.exclusively(`earshot:job:${job.name}`, async () => {
+        await this.recorder.started(job.name);
+        let error: string | null = null;
+        try {
+          await job.run();
+        } catch (failure) {
+          error = failure instanceof Error ? failure.message : String(failure);
+          this.logger.warn({ job: job.name, err: failure }, 'job failed; it runs again on its next tick');
+        }
+        await this.recorder.finished(job.name, error);
+      });
+    } catch (failure) {
+      this.logger.warn({ job: job.name, err: failure }, 'job could not start (database unavailable?)');
+    }
+  }
+}
