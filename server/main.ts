@@ -7,6 +7,9 @@ import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './logger.js';
 import { resolveSecretKey } from './secret-key.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { searchSyncJob } from './jobs/search-sync.js';
+import type { OutboxBacklog } from './services/health.js';
 import { createServices } from './services/index.js';
 import { VERSION } from './version.js';
 
@@ -44,16 +47,23 @@ async function main(): Promise<void> {
     logger.warn(`no admin token existed and EARSHOT_ADMIN_TOKEN is unset; generated admin token (shown once): ${generated}`);
   }
 
-  const metrics = createMetrics([
-    {
-      name: 'earshot_outbox_pending',
-      help: 'Outbox rows waiting for their consumer',
-      labelNames: ['topic'],
-      collect: async (set) => {
-        for (const [topic, count] of Object.entries(await services.health.outboxPending())) set(count, { topic });
-      },
+  const outboxGauge = (name: string, help: string, pick: (b: OutboxBacklog[string]) => number) => ({
+    name,
+    help,
+    labelNames: ['topic'],
+    collect: async (set: (value: number, labels?: Record<string, string>) => void) => {
+      for (const [topic, backlog] of Object.entries(await services.health.outbox())) set(pick(backlog), { topic });
     },
+  });
+  const metrics = createMetrics([
+    outboxGauge('earshot_outbox_pending', 'Outbox rows waiting for their consumer', (b) => b.pending),
+    outboxGauge('earshot_outbox_dead', 'Outbox rows given up after their last retry', (b) => b.dead),
+    outboxGauge('earshot_outbox_oldest_pending_seconds', 'Age of the oldest pending outbox row (consumer lag)', (b) => b.oldest_seconds),
   ]);
+
+  const scheduler = new Scheduler(database.signals, services.jobRuns, logger);
+  scheduler.register(searchSyncJob(services.searchSync, (report) => report.lagSeconds.forEach((s) => metrics.searchIndexLag.observe(s))));
+  await scheduler.start();
   const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, version: VERSION });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ port: info.port, version: VERSION, database: database.kind, publicUrl: config.publicUrl }, 'earshot listening');
@@ -66,6 +76,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
+      await scheduler.stop();
       await database.close();
       clearTimeout(force);
       logger.info('stopped');

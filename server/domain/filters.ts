@@ -49,6 +49,8 @@ const KIND_OF_CUSTOM_TYPE: Record<CustomFieldType, ValueKind> = {
   number_array: 'number_array',
 };
 
+export const kindOfCustomType = (type: CustomFieldType): ValueKind => KIND_OF_CUSTOM_TYPE[type];
+
 export type FieldRef = { source: 'core'; name: CoreField } | { source: 'custom'; key: string };
 export type Scalar = string | number | boolean;
 

@@ -6,6 +6,8 @@ import client from 'prom-client';
 export interface Metrics {
   registry: client.Registry;
   callsIngested: client.Counter<'status'>;
+  /** Seconds from a change's commit to its search document being applied. */
+  searchIndexLag: client.Histogram;
   middleware: MiddlewareHandler;
 }
 
@@ -25,6 +27,12 @@ export function createMetrics(gauges: Array<{ name: string; help: string; labelN
     labelNames: ['status'],
     registers: [registry],
   });
+  const searchIndexLag = new client.Histogram({
+    name: 'earshot_search_index_lag_seconds',
+    help: 'Time from a communication being written to its search document being applied',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300],
+    registers: [registry],
+  });
   for (const gauge of gauges) {
     new client.Gauge({
       name: gauge.name,
@@ -41,5 +49,5 @@ export function createMetrics(gauges: Array<{ name: string; help: string; labelN
     await next();
     stop({ method: c.req.method, route: routePath(c, -1) || 'unmatched', status: String(c.res.status) });
   };
-  return { registry, callsIngested, middleware };
+  return { registry, callsIngested, searchIndexLag, middleware };
 }

@@ -1,23 +1,25 @@
-// Use cases: read one communication and search them (Postgres; the search engines come with the search port).
-import { NotFound } from '../domain/errors.js';
+// Use cases: read one communication, and search them through the configured search engine.
+import { NotFound, Unavailable } from '../domain/errors.js';
 import { parseFilter } from '../domain/filters.js';
-import { decodeCursor, DEFAULT_SORT, encodeCursor, type SortKey } from '../domain/sorting.js';
-import { countCommunications, searchCommunications } from '../db/repositories/communication-search.js';
-import { findCommunication, type CommunicationDetail } from '../db/repositories/communications.js';
+import { DEFAULT_SORT, type SortKey } from '../domain/sorting.js';
+import { findCommunication, findCommunications, type CommunicationDetail } from '../db/repositories/communications.js';
 import type { Executor } from '../db/repositories/executor.js';
+import { SearchEngineError, type SearchIndex, type SearchResult } from '../search/port.js';
 import { loadDefinitions } from './custom-field-definitions.js';
 
 export interface SearchInput {
+  q?: string | undefined;
   filter?: unknown;
   sort?: SortKey[] | undefined;
   limit?: number | undefined;
   cursor?: string | undefined;
 }
 
-const ESTIMATE_CAP = 10_000;
-
 export class Communications {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly index: SearchIndex,
+  ) {}
 
   async get(id: string) {
     const row = await findCommunication(this.db, id);
@@ -29,25 +31,22 @@ export class Communications {
     const definitions = await loadDefinitions(this.db);
     const filter = input.filter === undefined || input.filter === null ? undefined : parseFilter(input.filter, definitions);
     const sort = input.sort?.length ? input.sort : DEFAULT_SORT;
-    const cursor = input.cursor ? decodeCursor(sort, input.cursor) : undefined;
-    const limit = input.limit ?? 50;
-    const [page, total] = await Promise.all([
-      searchCommunications(this.db, { filter, sort, cursor, limit }),
-      countCommunications(this.db, filter, ESTIMATE_CAP),
-    ]);
-    const last = page.rows.at(-1);
-    return {
-      items: page.rows.map(toItem),
-      next_cursor: page.hasMore && last ? encodeCursor(sort, [...sort.map((k) => sortValue(last, k)), last.id]) : null,
-      estimated_total: total,
-      engine: 'postgres' as const,
-    };
+    let result: SearchResult;
+    try {
+      result = await this.index.search({ filter, q: input.q, sort, cursor: input.cursor, limit: input.limit ?? 50 });
+    } catch (error) {
+      if (error instanceof SearchEngineError) throw new Unavailable(5, error);
+      throw error;
+    }
+    // The index names the matches; the records come from Postgres, the source of truth.
+    const rows = new Map((await findCommunications(this.db, result.hits.map((h) => h.id))).map((row) => [row.id, row]));
+    const items = result.hits.flatMap((hit) => {
+      const row = rows.get(hit.id);
+      if (!row) return [];
+      return [hit.highlight === undefined ? toItem(row) : { ...toItem(row), highlight: hit.highlight }];
+    });
+    return { items, next_cursor: result.nextCursor, estimated_total: result.estimatedTotal, engine: this.index.engine };
   }
-}
-
-function sortValue(row: CommunicationDetail, key: SortKey): string | number | null {
-  if (key.field === 'started_at') return row.started_at.toISOString();
-  return key.field === 'duration' ? row.duration_s : row.nps;
 }
 
 function toItem(row: CommunicationDetail) {

@@ -2,6 +2,7 @@
 import { CUSTOM_FIELD_TYPES, type CustomFieldType } from '../domain/custom-field-types.js';
 import { Conflict, NotFound, Unprocessable } from '../domain/errors.js';
 import type { Executor } from '../db/repositories/executor.js';
+import type { SettingsState } from '../search/sync.js';
 import {
   findCustomField,
   insertCustomField,
@@ -48,13 +49,21 @@ export interface PatchInput {
   used_for_evaluation?: boolean | undefined;
 }
 
+/** A definition as stored, with the outcome of applying the change to the search index settings. */
+export type CustomFieldChange = CustomFieldView & { search_settings: SettingsState };
+
 export class CustomFields {
   constructor(
     private readonly db: Executor,
-    private readonly onChange: () => void = () => {},
+    /** Runs after every change; resolves with the search index settings outcome (a failure is retried by the sync). */
+    private readonly onChange: () => Promise<SettingsState>,
   ) {}
 
-  async define(input: DefineInput): Promise<CustomFieldView> {
+  private async changed(row: CustomFieldRecord): Promise<CustomFieldChange> {
+    return { ...view(row), search_settings: await this.onChange() };
+  }
+
+  async define(input: DefineInput): Promise<CustomFieldChange> {
     if (!CUSTOM_FIELD_TYPES.includes(input.type)) throw invalid('type', 'invalid_type', `type must be one of ${CUSTOM_FIELD_TYPES.join(', ')}`);
     if (input.type === 'enum' && !input.options?.length) throw invalid('options', 'options_required', 'an enum field needs options');
     if (input.type !== 'enum' && input.options !== undefined) throw invalid('options', 'options_not_allowed', 'only enum fields take options');
@@ -67,16 +76,15 @@ export class CustomFields {
       used_for_evaluation: input.used_for_evaluation ?? false,
     });
     if (!row) throw new Conflict('custom_field_exists', `a custom field with key "${input.key}" exists`);
-    this.onChange();
-    return view(row);
+    return this.changed(row);
   }
 
   async list(): Promise<CustomFieldView[]> {
     return (await listCustomFields(this.db)).map(view);
   }
 
-  async patch(key: string, input: PatchInput): Promise<CustomFieldView> {
-    return this.db.transaction().execute(async (trx) => {
+  async patch(key: string, input: PatchInput): Promise<CustomFieldChange> {
+    const row = await this.db.transaction().execute(async (trx) => {
       const current = await findCustomField(trx, key, true);
       if (!current) throw new NotFound('custom field', 'custom_field_not_found');
       if (input.type !== undefined && input.type !== current.type) throw invalid('type', 'type_immutable', 'the type of a custom field never changes');
@@ -93,14 +101,14 @@ export class CustomFields {
         ...(input.used_for_filtering !== undefined ? { used_for_filtering: input.used_for_filtering } : {}),
         ...(input.used_for_evaluation !== undefined ? { used_for_evaluation: input.used_for_evaluation } : {}),
       };
-      return view((await updateCustomField(trx, key, changes))!);
-    }).finally(this.onChange);
+      return (await updateCustomField(trx, key, changes))!;
+    });
+    return this.changed(row);
   }
 
-  async archive(key: string): Promise<CustomFieldView> {
+  async archive(key: string): Promise<CustomFieldChange> {
     const row = await updateCustomField(this.db, key, { archived: true });
     if (!row) throw new NotFound('custom field', 'custom_field_not_found');
-    this.onChange();
-    return view(row);
+    return this.changed(row);
   }
 }

@@ -9,27 +9,43 @@ import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
 import { Transcripts } from './transcripts.js';
+import { JobRuns } from './job-runs.js';
+import { PostgresSearchIndex } from '../search/postgres.js';
+import type { SearchIndex } from '../search/port.js';
+import { SearchSync, type SearchSyncOptions } from '../search/sync.js';
 
 export interface ServiceSettings {
   secretKey: string;
   publicUrl: string;
   tokenCacheSeconds: number;
   ingest?: CallIngestOptions;
+  /** The search engine; the Postgres index over this database when not given. */
+  searchIndex?: SearchIndex;
+  searchSync?: SearchSyncOptions;
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
   const departments = new Departments(db);
   const callIngest = new CallIngest(db, { definitionsCacheSeconds: settings.tokenCacheSeconds, ...settings.ingest });
+  const searchIndex = settings.searchIndex ?? new PostgresSearchIndex(db);
+  const searchSync = new SearchSync(db, searchIndex, settings.searchSync);
+  const customFieldsChanged = () => {
+    callIngest.definitionsChanged();
+    return searchSync.applySettings();
+  };
   return {
     adminAuth: new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds),
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds),
     departments,
     operators: new Operators(db, departments),
-    customFields: new CustomFields(db, () => callIngest.definitionsChanged()),
+    customFields: new CustomFields(db, customFieldsChanged),
     callIngest,
-    communications: new Communications(db),
+    communications: new Communications(db, searchIndex),
     transcripts: new Transcripts(db),
-    health: new Health(db),
+    health: new Health(db, searchIndex, searchSync),
+    searchIndex,
+    searchSync,
+    jobRuns: new JobRuns(db),
   };
 }
 

@@ -88,6 +88,8 @@ beforeAll(async () => {
     expect(res.status).toBe(201);
     calls.push({ ...seeded, id: ((await res.json()) as { id: string }).id });
   }
+  const synced = await ctx.services.searchSync.drain();
+  expect(synced).toMatchObject({ indexed: calls.length, failed: 0 });
 });
 afterAll(() => ctx.close());
 

@@ -33,7 +33,10 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 
 export async function createTestContext(options: { bodyLimitBytes?: number; settings?: Partial<ServiceSettings> } = {}): Promise<TestContext> {
   const { name, url } = await createTestDatabase();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Connections ended by the server when the test database is dropped must not crash the run.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, ...options.settings });
   await services.adminAuth.ensureAdminToken(ADMIN_TOKEN);
   const app = createApp({

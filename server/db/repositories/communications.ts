@@ -81,3 +81,40 @@ export async function updateTranscript(db: Executor, integrationId: string, uid:
     .returning(['id', 'uid'])
     .executeTakeFirst();
 }
+
+/** Communications by id (search results), without transcripts; missing ids are left out. */
+export async function findCommunications(db: Executor, ids: string[]): Promise<CommunicationDetail[]> {
+  if (ids.length === 0) return [];
+  return communicationColumns(db).where('c.id', 'in', ids).execute() as Promise<CommunicationDetail[]>;
+}
+
+/** Everything the search document of each communication is built from; missing ids are left out. */
+export async function findDocumentSources(db: Executor, ids: string[]) {
+  if (ids.length === 0) return [];
+  return communicationColumns(db).select('c.transcript').where('c.id', 'in', ids).execute() as Promise<CommunicationDetail[]>;
+}
+
+/** One page of communication ids in (started_at, id) order, for rebuilding the search index. */
+export async function pageCommunicationIds(
+  db: Executor,
+  range: { from?: Date | undefined; to?: Date | undefined },
+  after: { startedAt: Date; id: string } | undefined,
+  limit: number,
+): Promise<Array<{ id: string; started_at: Date }>> {
+  let query = db.selectFrom('communications').select(['id', 'started_at']).orderBy('started_at').orderBy('id').limit(limit);
+  if (range.from) query = query.where('started_at', '>=', range.from);
+  if (range.to) query = query.where('started_at', '<', range.to);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('started_at', '>', after.startedAt), eb.and([eb('started_at', '=', after.startedAt), eb('id', '>', after.id)])]),
+    );
+  }
+  return query.execute();
+}
+
+export async function countCommunicationsBetween(db: Executor, range: { from?: Date | undefined; to?: Date | undefined }): Promise<number> {
+  let query = db.selectFrom('communications').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (range.from) query = query.where('started_at', '>=', range.from);
+  if (range.to) query = query.where('started_at', '<', range.to);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}

@@ -1,6 +1,6 @@
 // Reading: one communication, and search over them.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { NotFound, Unprocessable } from '../../domain/errors.js';
+import { NotFound } from '../../domain/errors.js';
 import type { Communications } from '../../services/communications.js';
 import { jsonBody } from '../json-body.js';
 import { errorResponses, IdParam } from '../schemas/common.js';
@@ -18,19 +18,13 @@ export function communicationRoutes(communications: Communications) {
       path: '/search',
       tags: ['read'],
       security,
-      summary: 'Search communications with the filter AST; keyset cursor paging',
+      summary: 'Search communications: full text (q) and the filter AST, answered by the configured engine; cursor paging',
       request: { body: { required: true, content: { 'application/json': { schema: SearchRequestSchema } } } },
-      responses: { 200: anyJson('{items, next_cursor, estimated_total, engine}'), ...errorResponses(400, 401, 422) },
+      responses: { 200: anyJson('{items, next_cursor, estimated_total, engine}'), ...errorResponses(400, 401, 422, 503) },
     }),
   );
   app.post('/search', jsonBody(SearchRequestSchema), async (c) => {
-    const body = c.get('body');
-    if (body.q !== undefined && body.q.trim() !== '') {
-      throw new Unprocessable('validation_failed', 'full-text search is not available yet', [
-        { path: 'q', code: 'not_supported', message: 'full-text search arrives with the search engine' },
-      ]);
-    }
-    return c.json(await communications.search(body));
+    return c.json(await communications.search(c.get('body')));
   });
 
   app.openAPIRegistry.registerPath(

@@ -12,7 +12,7 @@ export const FilterNodeSchema = z.unknown().openapi('FilterNode', {
 
 export const SearchRequestSchema = z
   .object({
-    q: z.string().max(1000).optional().openapi({ description: 'Full-text query (comes with the search engines)' }),
+    q: z.string().max(1000).optional().openapi({ description: 'Full text over transcripts, messages, client names and phones; case-insensitive; results carry a `highlight` excerpt' }),
     filter: FilterNodeSchema.optional(),
     sort: z
       .array(z.object({ field: z.enum(SORTABLE_FIELDS), dir: z.enum(['asc', 'desc']).default('desc') }))

@@ -1,0 +1,14 @@
+// The search-sync job: woken by outbox NOTIFYs for 'search' (a new call is searchable within a second),
+// with a cron tick every 10 s as the safety net for missed wake-ups and rows waiting out their backoff.
+import { OUTBOX_CHANNEL } from '../db/repositories/outbox.js';
+import type { DrainReport, SearchSync } from '../search/sync.js';
+import type { Job } from './scheduler.js';
+
+export function searchSyncJob(sync: SearchSync, onDrained: (report: DrainReport) => void): Job {
+  return {
+    name: 'search-sync',
+    schedule: '*/10 * * * * *',
+    wakeOn: { channel: OUTBOX_CHANNEL, payloads: ['search'] },
+    run: async () => onDrained(await sync.drain()),
+  };
+}

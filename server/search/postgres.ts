@@ -1,0 +1,129 @@
+// The Postgres SearchIndex: documents in search_documents, a Russian + simple tsvector over their text,
+// jsonb containment (GIN) for keyword filters and per-field expression indexes for numeric filters.
+import { createHash } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from '../db/repositories/executor.js';
+import { decodeCursor, encodeCursor, type SortKey } from '../domain/sorting.js';
+import { customFieldAttribute, type SearchDocument } from './document.js';
+import { filterToSql, numberExpression } from './postgres-filter.js';
+import { SearchEngineError, type IndexSettings, type SearchHealth, type SearchIndex, type SearchQuery, type SearchResult } from './port.js';
+
+const SORT_EXPRESSIONS: Record<SortKey['field'], RawBuilder<unknown>> = {
+  started_at: sql`d.started_at`,
+  duration: sql`coalesce(d.duration, '-Infinity'::float8)`,
+  nps: sql`coalesce(d.nps, '-Infinity'::float8)`,
+};
+const ESTIMATE_CAP = 10_000;
+const HEADLINE_OPTIONS = 'StartSel=<em>, StopSel=</em>, MaxWords=24, MinWords=8, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
+
+/** The text q searches: client name, phones (also as bare digits), transcript and messages. */
+export function documentContent(doc: SearchDocument): string {
+  const phones = doc.client_phone.flatMap((p) => [p, p.replace(/\D/g, '')]);
+  return [doc.client_name ?? '', [...new Set(phones)].join(' '), doc.transcript, doc.messages].filter((part) => part !== '').join('\n');
+}
+
+const tsquery = (q: string) => sql`(websearch_to_tsquery('pg_catalog.russian', ${q}) || websearch_to_tsquery('pg_catalog.simple', ${q}))`;
+
+export class PostgresSearchIndex implements SearchIndex {
+  readonly engine = 'postgres' as const;
+
+  constructor(private readonly db: Executor) {}
+
+  async applySettings(settings: IndexSettings): Promise<void> {
+    const wanted = new Map<string, string>();
+    for (const field of settings.filterableCustomFields) {
+      if (field.kind !== 'number' && field.kind !== 'datetime') continue;
+      const attribute = customFieldAttribute(field.key);
+      wanted.set(`search_cf_${createHash('sha256').update(attribute).digest('hex').slice(0, 20)}`, attribute);
+    }
+    const { rows } = await sql<{ indexname: string }>`
+      SELECT indexname FROM pg_indexes WHERE tablename = 'search_documents' AND indexname LIKE 'search\\_cf\\_%'`.execute(this.db);
+    const existing = new Set(rows.map((r) => r.indexname));
+    for (const [name, attribute] of wanted) {
+      if (!existing.has(name)) await sql`CREATE INDEX IF NOT EXISTS ${sql.id(name)} ON search_documents (${numberExpression(attribute, 'doc')})`.execute(this.db);
+    }
+    for (const name of existing) {
+      if (!wanted.has(name)) await sql`DROP INDEX IF EXISTS ${sql.id(name)}`.execute(this.db);
+    }
+  }
+
+  async upsert(documents: SearchDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    const rows = documents.map((doc) => {
+      const { transcript: _transcript, messages: _messages, ...filterable } = doc;
+      return { id: doc.id, doc: filterable, started_at: doc.started_at, duration: doc.duration, nps: doc.nps, content: documentContent(doc) };
+    });
+    await sql`
+      INSERT INTO search_documents AS s (id, doc, started_at, duration, nps, content, tsv)
+      SELECT r.id, r.doc, r.started_at, r.duration, r.nps, r.content, earshot_tsvector(r.content)
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS r(id uuid, doc jsonb, started_at float8, duration float8, nps float8, content text)
+      ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, started_at = excluded.started_at, duration = excluded.duration,
+        nps = excluded.nps, content = excluded.content, tsv = excluded.tsv, indexed_at = now()`.execute(this.db);
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await sql`DELETE FROM search_documents WHERE id = ANY(${ids}::uuid[])`.execute(this.db);
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const q = query.q?.trim() || undefined;
+    const where: Array<RawBuilder<boolean>> = [];
+    if (query.filter) where.push(filterToSql(query.filter));
+    if (q) where.push(sql<boolean>`(d.tsv @@ ${tsquery(q)})`);
+    const matching = where.length > 0 ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
+    const page = [...where];
+    if (query.cursor) page.push(keysetCondition(query.sort, decodeCursor(query.sort, query.cursor)));
+    const pageWhere = page.length > 0 ? sql`WHERE ${sql.join(page, sql` AND `)}` : sql``;
+    const order = sql.join([...query.sort.map((k) => sql`${SORT_EXPRESSIONS[k.field]} ${sql.raw(k.dir)}`), sql`d.id ${sql.raw(query.sort.at(-1)!.dir)}`]);
+    const headline = q ? sql`ts_headline('pg_catalog.russian', d.content, ${tsquery(q)}, ${HEADLINE_OPTIONS})` : sql`NULL::text`;
+    try {
+      const [rows, total] = await Promise.all([
+        sql<{ id: string; started_at: number; duration: number | null; nps: number | null; highlight: string | null }>`
+          SELECT d.id, d.started_at, d.duration, d.nps, ${headline} AS highlight
+          FROM (SELECT d.id, d.started_at, d.duration, d.nps, d.content FROM search_documents d ${pageWhere}
+                ORDER BY ${order} LIMIT ${query.limit + 1}) d
+          ORDER BY ${order}`.execute(this.db),
+        sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents d ${matching} LIMIT ${ESTIMATE_CAP}) m`.execute(this.db),
+      ]);
+      const hits = rows.rows.slice(0, query.limit);
+      // The page query's subselect is ordered; the outer select keeps that order for a plain scan of it.
+      const last = hits.at(-1);
+      return {
+        hits: hits.map((h) => (h.highlight === null ? { id: h.id } : { id: h.id, highlight: h.highlight })),
+        nextCursor:
+          rows.rows.length > query.limit && last
+            ? encodeCursor(query.sort, [...query.sort.map((k) => (k.field === 'started_at' ? new Date(Math.round(last.started_at * 1000)).toISOString() : last[k.field])), last.id])
+            : null,
+        estimatedTotal: total.rows[0]?.n ?? 0,
+      };
+    } catch (error) {
+      throw new SearchEngineError(`postgres search failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async health(): Promise<SearchHealth> {
+    try {
+      await sql`SELECT 1 FROM search_documents LIMIT 1`.execute(this.db);
+      return { status: 'ok' };
+    } catch (error) {
+      return { status: 'unavailable', detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+function keysetCondition(sort: SortKey[], cursor: Array<string | number | null>): RawBuilder<boolean> {
+  const expressions = [...sort.map((k) => SORT_EXPRESSIONS[k.field]), sql`d.id`];
+  const dirs = [...sort.map((k) => k.dir), sort.at(-1)!.dir];
+  const values = cursor.map((v, i) => {
+    if (i === sort.length) return sql`${v}::uuid`;
+    if (sort[i]!.field === 'started_at') return sql`${Date.parse(String(v)) / 1000}::float8`;
+    return v === null ? sql`'-Infinity'::float8` : sql`${v}::float8`;
+  });
+  const branches = expressions.map((expr, i) => {
+    const equalBefore = expressions.slice(0, i).map((e, j) => sql<boolean>`(${e} = ${values[j]})`);
+    return sql<boolean>`(${sql.join([...equalBefore, sql<boolean>`(${expr} ${sql.raw(dirs[i] === 'asc' ? '>' : '<')} ${values[i]})`], sql` AND `)})`;
+  });
+  return sql<boolean>`(${sql.join(branches, sql` OR `)})`;
+}
