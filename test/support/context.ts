@@ -31,13 +31,20 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
   return { name, url: databaseUrl(name) };
 }
 
-export async function createTestContext(options: { bodyLimitBytes?: number; settings?: Partial<ServiceSettings> } = {}): Promise<TestContext> {
+export interface TestContextOptions {
+  bodyLimitBytes?: number;
+  /** Service settings, or a function of the test's database for settings that need it (a search index). */
+  settings?: Partial<ServiceSettings> | ((db: Kysely<Database>) => Partial<ServiceSettings>);
+}
+
+export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
   const { name, url } = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // Connections ended by the server when the test database is dropped must not crash the run.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, ...options.settings });
+  const settings = typeof options.settings === 'function' ? options.settings(db) : options.settings;
+  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, ...settings });
   await services.adminAuth.ensureAdminToken(ADMIN_TOKEN);
   const app = createApp({
     services,
