@@ -8,11 +8,11 @@ export class Progress {
     private readonly out: NodeJS.WritableStream = process.stderr,
   ) {}
 
-  update(done: number, total: number, force = false): void {
+  update(done: number, total: number, force = false, suffix = ''): void {
     const now = Date.now();
     if (!force && now - this.lastPrinted < 500 && done < total) return;
     this.lastPrinted = now;
-    this.out.write(`${this.label}: ${formatProgress(done, total, (now - this.started) / 1000)}\n`);
+    this.out.write(`${this.label}: ${formatProgress(done, total, (now - this.started) / 1000)}${suffix ? `, ${suffix}` : ''}\n`);
   }
 }
 

@@ -10,6 +10,7 @@ import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
 import { Transcripts } from './transcripts.js';
 import { JobRuns } from './job-runs.js';
+import { SearchBackfill } from './search-backfill.js';
 import { PostgresSearchIndex } from '../search/postgres.js';
 import type { SearchIndex } from '../search/port.js';
 import { SearchSync, type SearchSyncOptions } from '../search/sync.js';
@@ -45,6 +46,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     health: new Health(db, searchIndex, searchSync),
     searchIndex,
     searchSync,
+    searchBackfill: new SearchBackfill(db, searchSync),
     jobRuns: new JobRuns(db),
   };
 }

@@ -1,4 +1,5 @@
 // Communications (calls and chats): reads by id and the select list search shares.
+import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 
 export interface CommunicationDetail {
@@ -117,4 +118,30 @@ export async function countCommunicationsBetween(db: Executor, range: { from?: D
   if (range.from) query = query.where('started_at', '>=', range.from);
   if (range.to) query = query.where('started_at', '<', range.to);
   return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+export interface RawCustomFields {
+  id: string;
+  custom_fields: Record<string, unknown>;
+  raw_fields: Record<string, unknown> | null;
+  warnings: Array<{ path?: string }>;
+  default_timezone: string | null;
+}
+
+/** Of these communications, those with custom field values that were left out when they arrived. */
+export async function findUnappliedCustomFields(db: Executor, ids: string[]): Promise<RawCustomFields[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<RawCustomFields>`
+    SELECT c.id, c.custom_fields, c.raw -> 'custom_fields' AS raw_fields, c.warnings, i.default_timezone
+    FROM communications c JOIN integrations i ON i.id = c.integration_id
+    WHERE c.id = ANY(${ids}::uuid[]) AND jsonb_path_exists(c.warnings, '$[*] ? (@.path starts with "custom_fields.")')`.execute(db);
+  return rows;
+}
+
+export async function updateCustomFieldValues(db: Executor, updates: Array<{ id: string; custom_fields: Record<string, unknown>; warnings: unknown[] }>): Promise<void> {
+  if (updates.length === 0) return;
+  await sql`
+    UPDATE communications c SET custom_fields = u.custom_fields, warnings = u.warnings, updated_at = now()
+    FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) AS u(id uuid, custom_fields jsonb, warnings jsonb)
+    WHERE c.id = u.id`.execute(db);
 }

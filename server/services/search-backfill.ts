@@ -1,0 +1,86 @@
+// Use case: rebuild the search index from Postgres (all or a date range), page by page in (started_at, id)
+// order so an interrupted run resumes from its cursor; optionally re-apply custom field values that were
+// left out on arrival because their field was not defined yet (or archived, or the value did not fit).
+import {
+  countCommunicationsBetween,
+  findUnappliedCustomFields,
+  pageCommunicationIds,
+  updateCustomFieldValues,
+  type RawCustomFields,
+} from '../db/repositories/communications.js';
+import type { Executor } from '../db/repositories/executor.js';
+import { coerceCustomFields, type CustomFieldDefinition } from '../domain/custom-field-types.js';
+import { BadRequest } from '../domain/errors.js';
+import type { SearchSync } from '../search/sync.js';
+import { loadDefinitions } from './custom-field-definitions.js';
+
+export interface BackfillOptions {
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Cursor printed by an earlier run: continue after it. */
+  after?: string | undefined;
+  batchSize?: number;
+  dryRun?: boolean;
+  reapplyRaw?: boolean;
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+export interface BackfillProgress {
+  done: number;
+  total: number;
+  indexed: number;
+  reapplied: number;
+  cursor: string | null;
+}
+
+export const encodeBackfillCursor = (startedAt: Date, id: string) => `${startedAt.toISOString()}_${id}`;
+
+export function decodeBackfillCursor(cursor: string): { startedAt: Date; id: string } {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([0-9a-f-]{36})$/.exec(cursor);
+  if (!match) throw new BadRequest('invalid_cursor', 'the cursor is not one a backfill printed');
+  return { startedAt: new Date(match[1]!), id: match[2]! };
+}
+
+/** The custom field values and warnings a communication would have with today's definitions, or null if unchanged. */
+export function reapplyCustomFields(row: RawCustomFields, definitions: ReadonlyMap<string, CustomFieldDefinition>) {
+  const { values, warnings } = coerceCustomFields(definitions, row.raw_fields ?? {}, row.default_timezone);
+  const added = Object.keys(values).filter((key) => !(key in row.custom_fields));
+  if (added.length === 0) return null;
+  const customFields = { ...row.custom_fields, ...Object.fromEntries(added.map((key) => [key, values[key]])) };
+  const kept = row.warnings.filter((w) => !w.path?.startsWith('custom_fields.'));
+  return { id: row.id, custom_fields: customFields, warnings: [...kept, ...warnings.filter((w) => !(w.path.slice('custom_fields.'.length) in customFields))] };
+}
+
+export class SearchBackfill {
+  constructor(
+    private readonly db: Executor,
+    private readonly sync: SearchSync,
+  ) {}
+
+  async run(options: BackfillOptions = {}): Promise<BackfillProgress> {
+    const range = { from: options.from, to: options.to };
+    const batchSize = options.batchSize ?? 1000;
+    let after = options.after ? decodeBackfillCursor(options.after) : undefined;
+    const total = await countCommunicationsBetween(this.db, range);
+    const progress: BackfillProgress = { done: 0, total, indexed: 0, reapplied: 0, cursor: options.after ?? null };
+    const definitions = options.reapplyRaw ? await loadDefinitions(this.db) : new Map<string, CustomFieldDefinition>();
+    if (!options.dryRun) await this.sync.applySettings();
+    for (;;) {
+      const page = await pageCommunicationIds(this.db, range, after, batchSize);
+      if (page.length === 0) break;
+      const ids = page.map((row) => row.id);
+      if (options.reapplyRaw) {
+        const updates = (await findUnappliedCustomFields(this.db, ids)).flatMap((row) => reapplyCustomFields(row, definitions) ?? []);
+        if (!options.dryRun) await updateCustomFieldValues(this.db, updates);
+        progress.reapplied += updates.length;
+      }
+      if (!options.dryRun) progress.indexed += (await this.sync.indexCommunications(ids)).indexed;
+      const last = page.at(-1)!;
+      after = { startedAt: last.started_at, id: last.id };
+      progress.cursor = encodeBackfillCursor(last.started_at, last.id);
+      progress.done += page.length;
+      options.onProgress?.({ ...progress });
+    }
+    return progress;
+  }
+}
