@@ -20,6 +20,8 @@ export interface BackfillOptions {
   /** Cursor printed by an earlier run: continue after it. */
   after?: string | undefined;
   batchSize?: number;
+  /** Batches indexed at once (Postgres computes text vectors and index entries on one core per batch). */
+  concurrency?: number;
   dryRun?: boolean;
   reapplyRaw?: boolean;
   onProgress?: (progress: BackfillProgress) => void;
@@ -60,27 +62,45 @@ export class SearchBackfill {
   async run(options: BackfillOptions = {}): Promise<BackfillProgress> {
     const range = { from: options.from, to: options.to };
     const batchSize = options.batchSize ?? 1000;
+    const concurrency = options.concurrency ?? 2;
     let after = options.after ? decodeBackfillCursor(options.after) : undefined;
     const total = await countCommunicationsBetween(this.db, range);
     const progress: BackfillProgress = { done: 0, total, indexed: 0, reapplied: 0, cursor: options.after ?? null };
     const definitions = options.reapplyRaw ? await loadDefinitions(this.db) : new Map<string, CustomFieldDefinition>();
     if (!options.dryRun) await this.sync.applySettings();
+    // Pages are read in order and worked on `concurrency` at a time; the cursor only moves past a page once
+    // it and every page before it are done, so resuming from it never skips work.
+    const inFlight: Array<Promise<unknown>> = [];
     for (;;) {
       const page = await pageCommunicationIds(this.db, range, after, batchSize);
       if (page.length === 0) break;
-      const ids = page.map((row) => row.id);
-      if (options.reapplyRaw) {
-        const updates = (await findUnappliedCustomFields(this.db, ids)).flatMap((row) => reapplyCustomFields(row, definitions) ?? []);
-        if (!options.dryRun) await updateCustomFieldValues(this.db, updates);
-        progress.reapplied += updates.length;
-      }
-      if (!options.dryRun) progress.indexed += (await this.sync.indexCommunications(ids)).indexed;
       const last = page.at(-1)!;
       after = { startedAt: last.started_at, id: last.id };
-      progress.cursor = encodeBackfillCursor(last.started_at, last.id);
-      progress.done += page.length;
-      options.onProgress?.({ ...progress });
+      const previous = inFlight.at(-1) ?? Promise.resolve();
+      const work = this.indexPage(page.map((row) => row.id), definitions, options);
+      const settled = Promise.all([work, previous]).then(([outcome]) => {
+        progress.indexed += outcome.indexed;
+        progress.reapplied += outcome.reapplied;
+        progress.done += page.length;
+        progress.cursor = encodeBackfillCursor(last.started_at, last.id);
+        options.onProgress?.({ ...progress });
+      });
+      settled.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+      inFlight.push(settled);
+      if (inFlight.length >= concurrency) await inFlight.shift();
     }
+    await Promise.all(inFlight);
     return progress;
+  }
+
+  private async indexPage(ids: string[], definitions: ReadonlyMap<string, CustomFieldDefinition>, options: BackfillOptions) {
+    let reapplied = 0;
+    if (options.reapplyRaw) {
+      const updates = (await findUnappliedCustomFields(this.db, ids)).flatMap((row) => reapplyCustomFields(row, definitions) ?? []);
+      if (!options.dryRun) await updateCustomFieldValues(this.db, updates);
+      reapplied = updates.length;
+    }
+    const indexed = options.dryRun ? 0 : (await this.sync.indexCommunications(ids)).indexed;
+    return { indexed, reapplied };
   }
 }
