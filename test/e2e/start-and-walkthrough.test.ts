@@ -67,6 +67,29 @@ describe('npm start without DATABASE_URL', () => {
     expect(read).toMatchObject({ id: call.id, started_at: '2024-05-14T07:31:42.000Z', duration: 93.5, client_phone_e164: '+375332222453', operator: { first_name: 'Olga' } });
   });
 
+  it('makes the walked-through call searchable by its transcript within seconds, and exports the sync metrics', async () => {
+    const base = `http://127.0.0.1:${PORT}`;
+    const headers = { authorization: 'Bearer my-admin-token-0123456789', 'content-type': 'application/json' };
+    const integration = (await (await fetch(`${base}/api/v1/admin/integrations`, { method: 'POST', headers, body: JSON.stringify({ name: 'search' }) })).json()) as { id: string; token: string };
+    const posted = Date.now();
+    const call = await fetch(`${base}/api/v1/integrations/${integration.id}/phone_calls`, {
+      method: 'POST',
+      headers: { authorization: integration.token, 'content-type': 'application/json' },
+      body: JSON.stringify({ uid: 'e2e-search', operator_id: 'operator@email.com', started_at: '2024-05-14T10:00:00+03:00', direction: 'incoming', duration: 12, media_url: 'https://pbx.example/rec/2.wav', transcript: 'Клиент просит возобновления доступа' }),
+    });
+    expect(call.status, await call.clone().text()).toBe(201);
+    let found: Array<{ uid: string; highlight?: string }> = [];
+    while (found.length === 0 && Date.now() - posted < 5000) {
+      const res = await fetch(`${base}/api/v1/communications/search`, { method: 'POST', headers, body: JSON.stringify({ q: 'возобновление' }) });
+      found = ((await res.json()) as { items: typeof found }).items;
+    }
+    expect(found.map((i) => i.uid)).toEqual(['e2e-search']);
+    expect(found[0]!.highlight).toContain('<em>возобновления</em>');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/earshot_outbox_pending\{topic="search"\} 0/);
+    expect(metrics).toMatch(/earshot_search_index_lag_seconds_count [1-9]/);
+  });
+
   it('stops on SIGTERM cleanly', async () => {
     server.kill('SIGTERM');
     const code = await new Promise((r) => server.once('exit', r));
