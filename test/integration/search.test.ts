@@ -230,6 +230,22 @@ describe('filter errors', () => {
     expect(res.error).toMatchObject({ code, details: [expect.objectContaining({ path, code })] });
   });
 
+  it.each([
+    [{ limit: 0 }, 'too_small', 'limit'],
+    [{ limit: 501 }, 'too_big', 'limit'],
+    [{ q: 'x'.repeat(1001) }, 'too_big', 'q'],
+    [{ q: 42 }, 'invalid_type', 'q'],
+  ])('%j → 422 validation_failed, %s at %s', async (body, code, path) => {
+    const res = await search(body);
+    expect(res.status).toBe(422);
+    expect(res.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ path, code })] });
+  });
+
+  it.each(['!!!', "'", ':*', '"unclosed', 'a & | b', '-', 'OR', '\\', 'и не', '(((', '<em>'])('q %j never fails: 200', async (q) => {
+    const res = await search({ q });
+    expect(res.status).toBe(200);
+  });
+
   it('refuses a cursor from another sort', async () => {
     const page = await search({ sort: [{ field: 'duration', dir: 'asc' }], limit: 2 });
     const res = await search({ sort: [{ field: 'started_at', dir: 'asc' }], cursor: page.next_cursor });
