@@ -10,6 +10,7 @@ import { resolveSecretKey } from './secret-key.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { searchSyncJob } from './jobs/search-sync.js';
 import type { OutboxBacklog } from './services/health.js';
+import { openSearchIndex } from './search/engine.js';
 import { createServices } from './services/index.js';
 import { VERSION } from './version.js';
 
@@ -40,7 +41,9 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     tokenCacheSeconds: config.tokenCacheSeconds,
     ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
+    searchIndex: openSearchIndex(config, database.db),
   });
+  logger.info({ engine: services.searchIndex.engine }, 'search engine');
   const generated = await services.adminAuth.ensureAdminToken(config.adminToken);
   if (generated) {
     // Shown once, deliberately outside the redacted structured fields.

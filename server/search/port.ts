@@ -59,8 +59,9 @@ export class SearchEngineError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean = true,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'SearchEngineError';
   }
 }

@@ -5,6 +5,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/repositories/executor.js';
 import { decodeCursor, encodeCursor, type SortKey } from '../domain/sorting.js';
 import { customFieldAttribute, type SearchDocument } from './document.js';
+import { highlightHtml, MATCH_END, MATCH_START } from './highlight.js';
 import { filterToSql, numberExpression } from './postgres-filter.js';
 import { SearchEngineError, type IndexSettings, type SearchHealth, type SearchIndex, type SearchQuery, type SearchResult } from './port.js';
 
@@ -14,7 +15,7 @@ const SORT_EXPRESSIONS: Record<SortKey['field'], RawBuilder<unknown>> = {
   nps: sql`coalesce(d.nps, '-Infinity'::float8)`,
 };
 const ESTIMATE_CAP = 10_000;
-const HEADLINE_OPTIONS = 'StartSel=<em>, StopSel=</em>, MaxWords=24, MinWords=8, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
+const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=24, MinWords=8, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
 
 /** The text q searches: client name, phones (also as bare digits), transcript and messages. */
 export function documentContent(doc: SearchDocument): string {
@@ -91,7 +92,7 @@ export class PostgresSearchIndex implements SearchIndex {
       // The page query's subselect is ordered; the outer select keeps that order for a plain scan of it.
       const last = hits.at(-1);
       return {
-        hits: hits.map((h) => (h.highlight === null ? { id: h.id } : { id: h.id, highlight: h.highlight })),
+        hits: hits.map((h) => (h.highlight === null ? { id: h.id } : { id: h.id, highlight: highlightHtml(h.highlight) })),
         nextCursor:
           rows.rows.length > query.limit && last
             ? encodeCursor(query.sort, [...query.sort.map((k) => (k.field === 'started_at' ? new Date(Math.round(last.started_at * 1000)).toISOString() : last[k.field])), last.id])

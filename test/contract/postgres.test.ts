@@ -70,3 +70,17 @@ describe('Postgres search index only', () => {
     expect(await indexes()).toEqual([]);
   });
 });
+
+describe('highlights are safe HTML', () => {
+  it('escapes markup in the text around the <em> marks', async () => {
+    const subject = await openPostgresIndex();
+    try {
+      await subject.index.upsert([{ ...contractDocuments()[0]!, transcript: 'a <script>alert(1)</script> & "возврат" денег' }]);
+      const [hit] = (await subject.index.search({ q: 'возврат', sort: [{ field: 'started_at', dir: 'desc' }], limit: 1 })).hits;
+      expect(hit?.highlight).toContain('<em>возврат</em>');
+      expect(hit?.highlight).not.toMatch(/<(?!\/?em>)/);
+    } finally {
+      await subject.close();
+    }
+  });
+});
