@@ -43,6 +43,14 @@ export interface SearchHealth {
   detail?: string;
 }
 
+/** A fresh index being filled beside the live one (see SearchIndex.rebuild). */
+export interface IndexRebuild {
+  upsert(documents: SearchDocument[]): Promise<void>;
+  /** Finishes the new index for these settings and puts it in place of the live one. */
+  commit(settings: IndexSettings): Promise<void>;
+  abort(): Promise<void>;
+}
+
 export interface SearchIndex {
   readonly engine: SearchEngine;
   /** Makes the index filterable/sortable/searchable as the settings say; waits until applied. */
@@ -50,6 +58,11 @@ export interface SearchIndex {
   /** Inserts or replaces whole documents by id; resolves only once they are applied. */
   upsert(documents: SearchDocument[]): Promise<void>;
   delete(ids: string[]): Promise<void>;
+  /**
+   * Optional bulk path for a full rebuild: documents go to a new index that replaces the live one on commit.
+   * With `resume`, a rebuild an interrupted run left behind is continued instead of started over.
+   */
+  rebuild?(options: { resume: boolean }): Promise<IndexRebuild>;
   search(query: SearchQuery): Promise<SearchResult>;
   health(): Promise<SearchHealth>;
 }

@@ -1,13 +1,14 @@
 // The Postgres SearchIndex: documents in search_documents, a Russian + simple tsvector over their text,
 // jsonb containment (GIN) for keyword filters and per-field expression indexes for numeric filters.
-import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../db/repositories/executor.js';
 import { decodeCursor, encodeCursor, type SortKey } from '../domain/sorting.js';
-import { customFieldAttribute, type SearchDocument } from './document.js';
+import type { SearchDocument } from './document.js';
 import { highlightHtml, MATCH_END, MATCH_START } from './highlight.js';
-import { filterToSql, numberExpression } from './postgres-filter.js';
-import { SearchEngineError, type IndexSettings, type SearchHealth, type SearchIndex, type SearchQuery, type SearchResult } from './port.js';
+import { filterToSql } from './postgres-filter.js';
+import { startRebuild } from './postgres-rebuild.js';
+import { createCustomIndex, customIndexes, indexNames, LIVE_TABLE, writeDocuments } from './postgres-storage.js';
+import { SearchEngineError, type IndexRebuild, type IndexSettings, type SearchHealth, type SearchIndex, type SearchQuery, type SearchResult } from './port.js';
 
 const SORT_EXPRESSIONS: Record<SortKey['field'], RawBuilder<unknown>> = {
   started_at: sql`d.started_at`,
@@ -17,12 +18,6 @@ const SORT_EXPRESSIONS: Record<SortKey['field'], RawBuilder<unknown>> = {
 const ESTIMATE_CAP = 10_000;
 const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=24, MinWords=8, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
 
-/** The text q searches: client name, phones (also as bare digits), transcript and messages. */
-export function documentContent(doc: SearchDocument): string {
-  const phones = doc.client_phone.flatMap((p) => [p, p.replace(/\D/g, '')]);
-  return [doc.client_name ?? '', [...new Set(phones)].join(' '), doc.transcript, doc.messages].filter((part) => part !== '').join('\n');
-}
-
 const tsquery = (q: string) => sql`(websearch_to_tsquery('pg_catalog.russian', ${q}) || websearch_to_tsquery('pg_catalog.simple', ${q}))`;
 
 export class PostgresSearchIndex implements SearchIndex {
@@ -31,36 +26,22 @@ export class PostgresSearchIndex implements SearchIndex {
   constructor(private readonly db: Executor) {}
 
   async applySettings(settings: IndexSettings): Promise<void> {
-    const wanted = new Map<string, string>();
-    for (const field of settings.filterableCustomFields) {
-      if (field.kind !== 'number' && field.kind !== 'datetime') continue;
-      const attribute = customFieldAttribute(field.key);
-      wanted.set(`search_cf_${createHash('sha256').update(attribute).digest('hex').slice(0, 20)}`, attribute);
-    }
-    const { rows } = await sql<{ indexname: string }>`
-      SELECT indexname FROM pg_indexes WHERE tablename = 'search_documents' AND indexname LIKE 'search\\_cf\\_%'`.execute(this.db);
-    const existing = new Set(rows.map((r) => r.indexname));
+    const wanted = customIndexes(settings);
+    const existing = (await indexNames(this.db, LIVE_TABLE)).filter((name) => name.startsWith('search_cf_'));
     for (const [name, attribute] of wanted) {
-      if (!existing.has(name)) await sql`CREATE INDEX IF NOT EXISTS ${sql.id(name)} ON search_documents (${numberExpression(attribute, 'doc')})`.execute(this.db);
+      if (!existing.includes(name)) await createCustomIndex(this.db, LIVE_TABLE, name, attribute);
     }
     for (const name of existing) {
       if (!wanted.has(name)) await sql`DROP INDEX IF EXISTS ${sql.id(name)}`.execute(this.db);
     }
   }
 
-  async upsert(documents: SearchDocument[]): Promise<void> {
-    if (documents.length === 0) return;
-    const rows = documents.map((doc) => {
-      const { transcript: _transcript, messages: _messages, ...filterable } = doc;
-      return { id: doc.id, doc: filterable, started_at: doc.started_at, duration: doc.duration, nps: doc.nps, content: documentContent(doc) };
-    });
-    await sql`
-      INSERT INTO search_documents AS s (id, doc, started_at, duration, nps, content, tsv)
-      SELECT r.id, r.doc, r.started_at, r.duration, r.nps, r.content, earshot_tsvector(r.content)
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS r(id uuid, doc jsonb, started_at float8, duration float8, nps float8, content text)
-      ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, started_at = excluded.started_at, duration = excluded.duration,
-        nps = excluded.nps, content = excluded.content, tsv = excluded.tsv, indexed_at = now()`.execute(this.db);
+  upsert(documents: SearchDocument[]): Promise<void> {
+    return writeDocuments(this.db, LIVE_TABLE, documents);
+  }
+
+  rebuild(options: { resume: boolean }): Promise<IndexRebuild> {
+    return startRebuild(this.db, options.resume);
   }
 
   async delete(ids: string[]): Promise<void> {

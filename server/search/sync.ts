@@ -9,7 +9,7 @@ import { backoffDelayMs, DEFAULT_BACKOFF, exhausted, type BackoffPolicy } from '
 import type { CustomFieldType } from '../domain/custom-field-types.js';
 import { kindOfCustomType } from '../domain/filters.js';
 import { buildSearchDocument, type SearchDocument } from './document.js';
-import type { IndexSettings, SearchIndex } from './port.js';
+import type { IndexRebuild, IndexSettings, SearchIndex } from './port.js';
 
 export interface SearchSyncOptions {
   batchSize?: number;
@@ -103,12 +103,26 @@ export class SearchSync {
     return report;
   }
 
-  /** Builds and applies the documents of these communications (the backfill's unit of work). */
-  async indexCommunications(ids: string[]): Promise<{ indexed: number; deleted: number }> {
+  /** Builds and applies the documents of these communications (the backfill's unit of work), to a rebuild if given. */
+  async indexCommunications(ids: string[], rebuild?: IndexRebuild): Promise<{ indexed: number; deleted: number }> {
     const { documents, missing } = await this.documents(ids);
+    if (rebuild) {
+      await rebuild.upsert(documents);
+      return { indexed: documents.length, deleted: 0 };
+    }
     await this.index.upsert(documents);
     await this.index.delete(missing);
     return { indexed: documents.length, deleted: missing.length };
+  }
+
+  /** Starts a full rebuild when the engine has a bulk path for it. */
+  startRebuild(resume: boolean): Promise<IndexRebuild> | undefined {
+    return this.index.rebuild?.({ resume });
+  }
+
+  async commitRebuild(rebuild: IndexRebuild): Promise<void> {
+    await rebuild.commit(await this.currentSettings());
+    this.settings = { state: 'applied' };
   }
 
   private async documents(ids: string[]): Promise<{ documents: SearchDocument[]; missing: string[] }> {

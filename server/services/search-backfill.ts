@@ -3,6 +3,7 @@
 // left out on arrival because their field was not defined yet (or archived, or the value did not fit).
 import {
   countCommunicationsBetween,
+  databaseNow,
   findUnappliedCustomFields,
   pageCommunicationIds,
   updateCustomFieldValues,
@@ -11,6 +12,7 @@ import {
 import type { Executor } from '../db/repositories/executor.js';
 import { coerceCustomFields, type CustomFieldDefinition } from '../domain/custom-field-types.js';
 import { BadRequest } from '../domain/errors.js';
+import type { IndexRebuild } from '../search/port.js';
 import type { SearchSync } from '../search/sync.js';
 import { loadDefinitions } from './custom-field-definitions.js';
 
@@ -24,7 +26,8 @@ export interface BackfillOptions {
   concurrency?: number;
   dryRun?: boolean;
   reapplyRaw?: boolean;
-  onProgress?: (progress: BackfillProgress) => void;
+  /** Awaited before the run goes on, so a caller can record the cursor before more work happens. */
+  onProgress?: (progress: BackfillProgress) => void | Promise<void>;
 }
 
 export interface BackfillProgress {
@@ -67,7 +70,12 @@ export class SearchBackfill {
     const total = await countCommunicationsBetween(this.db, range);
     const progress: BackfillProgress = { done: 0, total, indexed: 0, reapplied: 0, cursor: options.after ?? null };
     const definitions = options.reapplyRaw ? await loadDefinitions(this.db) : new Map<string, CustomFieldDefinition>();
-    if (!options.dryRun) await this.sync.applySettings();
+    // A whole-index run fills a fresh index beside the live one when the engine can (bulk index builds);
+    // what changes meanwhile is caught up from the live sync's side after the swap.
+    const whole = !options.dryRun && !options.from && !options.to;
+    const rebuild = whole ? await this.sync.startRebuild(options.after !== undefined) : undefined;
+    const startedAt = await databaseNow(this.db);
+    if (!options.dryRun && !rebuild) await this.sync.applySettings();
     // Pages are read in order and worked on `concurrency` at a time; the cursor only moves past a page once
     // it and every page before it are done, so resuming from it never skips work.
     const inFlight: Array<Promise<unknown>> = [];
@@ -77,30 +85,46 @@ export class SearchBackfill {
       const last = page.at(-1)!;
       after = { startedAt: last.started_at, id: last.id };
       const previous = inFlight.at(-1) ?? Promise.resolve();
-      const work = this.indexPage(page.map((row) => row.id), definitions, options);
-      const settled = Promise.all([work, previous]).then(([outcome]) => {
+      const work = this.indexPage(page.map((row) => row.id), definitions, options, rebuild);
+      const settled = Promise.all([work, previous]).then(async ([outcome]) => {
         progress.indexed += outcome.indexed;
         progress.reapplied += outcome.reapplied;
         progress.done += page.length;
         progress.cursor = encodeBackfillCursor(last.started_at, last.id);
-        options.onProgress?.({ ...progress });
+        await options.onProgress?.({ ...progress });
       });
       settled.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
       inFlight.push(settled);
       if (inFlight.length >= concurrency) await inFlight.shift();
     }
     await Promise.all(inFlight);
+    if (rebuild) {
+      await this.sync.commitRebuild(rebuild);
+      await this.catchUp(startedAt, batchSize);
+    }
     return progress;
   }
 
-  private async indexPage(ids: string[], definitions: ReadonlyMap<string, CustomFieldDefinition>, options: BackfillOptions) {
+  /** Re-indexes, into the live index, communications written after `since`. */
+  private async catchUp(since: Date, batchSize: number): Promise<void> {
+    let after: { startedAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await pageCommunicationIds(this.db, { updatedSince: since }, after, batchSize);
+      if (page.length === 0) return;
+      await this.sync.indexCommunications(page.map((row) => row.id));
+      const last = page.at(-1)!;
+      after = { startedAt: last.started_at, id: last.id };
+    }
+  }
+
+  private async indexPage(ids: string[], definitions: ReadonlyMap<string, CustomFieldDefinition>, options: BackfillOptions, rebuild: IndexRebuild | undefined) {
     let reapplied = 0;
     if (options.reapplyRaw) {
       const updates = (await findUnappliedCustomFields(this.db, ids)).flatMap((row) => reapplyCustomFields(row, definitions) ?? []);
       if (!options.dryRun) await updateCustomFieldValues(this.db, updates);
       reapplied = updates.length;
     }
-    const indexed = options.dryRun ? 0 : (await this.sync.indexCommunications(ids)).indexed;
+    const indexed = options.dryRun ? 0 : (await this.sync.indexCommunications(ids, rebuild)).indexed;
     return { indexed, reapplied };
   }
 }

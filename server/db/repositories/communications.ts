@@ -98,13 +98,14 @@ export async function findDocumentSources(db: Executor, ids: string[]) {
 /** One page of communication ids in (started_at, id) order, for rebuilding the search index. */
 export async function pageCommunicationIds(
   db: Executor,
-  range: { from?: Date | undefined; to?: Date | undefined },
+  range: { from?: Date | undefined; to?: Date | undefined; updatedSince?: Date | undefined },
   after: { startedAt: Date; id: string } | undefined,
   limit: number,
 ): Promise<Array<{ id: string; started_at: Date }>> {
   let query = db.selectFrom('communications').select(['id', 'started_at']).orderBy('started_at').orderBy('id').limit(limit);
   if (range.from) query = query.where('started_at', '>=', range.from);
   if (range.to) query = query.where('started_at', '<', range.to);
+  if (range.updatedSince) query = query.where('updated_at', '>=', range.updatedSince);
   if (after) {
     query = query.where((eb) =>
       eb.or([eb('started_at', '>', after.startedAt), eb.and([eb('started_at', '=', after.startedAt), eb('id', '>', after.id)])]),
@@ -144,4 +145,9 @@ export async function updateCustomFieldValues(db: Executor, updates: Array<{ id:
     UPDATE communications c SET custom_fields = u.custom_fields, warnings = u.warnings, updated_at = now()
     FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) AS u(id uuid, custom_fields jsonb, warnings jsonb)
     WHERE c.id = u.id`.execute(db);
+}
+
+/** The database's clock, so "changed since" compares with the times rows were written. */
+export async function databaseNow(db: Executor): Promise<Date> {
+  return (await sql<{ now: Date }>`SELECT now() AS now`.execute(db)).rows[0]!.now;
 }

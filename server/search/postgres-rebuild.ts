@@ -1,0 +1,46 @@
+// A full rebuild of the Postgres search index beside the live one: documents go into a bare table (primary
+// key only), its indexes are then built in bulk — far cheaper than maintaining GIN indexes row by row — and
+// it replaces the live table in one short transaction. Searches keep using the live table meanwhile.
+import { sql } from 'kysely';
+import type { Executor } from '../db/repositories/executor.js';
+import type { IndexRebuild, IndexSettings } from './port.js';
+import { createCustomIndex, customIndexes, FIXED_INDEXES, indexNames, LIVE_TABLE, writeDocuments } from './postgres-storage.js';
+
+const REBUILD_TABLE = 'search_documents_rebuild';
+const SUFFIX = '_rebuild';
+
+export async function startRebuild(db: Executor, resume: boolean): Promise<IndexRebuild> {
+  const { rows } = await sql<{ present: boolean }>`SELECT to_regclass(${REBUILD_TABLE}) IS NOT NULL AS present`.execute(db);
+  // Resuming into nothing would swap a partial index in at the end.
+  if (resume && !rows[0]!.present) throw new Error('no interrupted rebuild of the search index to resume; run without --after');
+  if (!resume) await sql`DROP TABLE IF EXISTS ${sql.table(REBUILD_TABLE)}`.execute(db);
+  await sql`CREATE TABLE IF NOT EXISTS ${sql.table(REBUILD_TABLE)} (LIKE search_documents INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(db);
+  if (!(await indexNames(db, REBUILD_TABLE)).includes(`search_documents_pkey${SUFFIX}`)) {
+    await sql`ALTER TABLE ${sql.table(REBUILD_TABLE)} ADD CONSTRAINT ${sql.id(`search_documents_pkey${SUFFIX}`)} PRIMARY KEY (id)`.execute(db);
+  }
+  return {
+    upsert: (documents) => writeDocuments(db, REBUILD_TABLE, documents),
+    commit: (settings) => commit(db, settings),
+    abort: async () => {
+      await sql`DROP TABLE IF EXISTS ${sql.table(REBUILD_TABLE)}`.execute(db);
+    },
+  };
+}
+
+async function commit(db: Executor, settings: IndexSettings): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(trx);
+    for (const [name, definition] of FIXED_INDEXES) {
+      await sql`CREATE INDEX ${sql.id(name + SUFFIX)} ON ${sql.table(REBUILD_TABLE)} ${definition}`.execute(trx);
+    }
+    for (const [name, attribute] of customIndexes(settings)) await createCustomIndex(trx, REBUILD_TABLE, name + SUFFIX, attribute);
+  });
+  await sql`ANALYZE ${sql.table(REBUILD_TABLE)}`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    await sql`DROP TABLE ${sql.table(LIVE_TABLE)}`.execute(trx);
+    await sql`ALTER TABLE ${sql.table(REBUILD_TABLE)} RENAME TO ${sql.table(LIVE_TABLE)}`.execute(trx);
+    for (const name of await indexNames(trx, LIVE_TABLE)) {
+      if (name.endsWith(SUFFIX)) await sql`ALTER INDEX ${sql.id(name)} RENAME TO ${sql.id(name.slice(0, -SUFFIX.length))}`.execute(trx);
+    }
+  });
+}
