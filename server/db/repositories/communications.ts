@@ -106,11 +106,8 @@ export async function pageCommunicationIds(
   if (range.from) query = query.where('started_at', '>=', range.from);
   if (range.to) query = query.where('started_at', '<', range.to);
   if (range.updatedSince) query = query.where('updated_at', '>=', range.updatedSince);
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('started_at', '>', after.startedAt), eb.and([eb('started_at', '=', after.startedAt), eb('id', '>', after.id)])]),
-    );
-  }
+  // A row comparison, so the (started_at, id) index seeks straight to the cursor instead of filtering from the start.
+  if (after) query = query.where((eb) => eb(eb.refTuple('started_at', 'id'), '>', eb.tuple(after.startedAt, after.id)));
   return query.execute();
 }
 
