@@ -27,14 +27,24 @@ export async function startRebuild(db: Executor, resume: boolean): Promise<Index
   };
 }
 
+/** Index builds run side by side on their own connections (GIN builds are single-threaded), each with room to sort. */
+async function buildIndexes(db: Executor, settings: IndexSettings): Promise<void> {
+  const [docGin, tsvGin, ...btrees] = FIXED_INDEXES;
+  const custom = [...customIndexes(settings)];
+  const groups = [[docGin!], [tsvGin!], btrees];
+  await Promise.all(
+    groups.map((group, i) =>
+      db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL maintenance_work_mem = '512MB'`.execute(trx);
+        for (const [name, definition] of group) await sql`CREATE INDEX ${sql.id(name + SUFFIX)} ON ${sql.table(REBUILD_TABLE)} ${definition}`.execute(trx);
+        if (i === groups.length - 1) for (const [name, attribute] of custom) await createCustomIndex(trx, REBUILD_TABLE, name + SUFFIX, attribute);
+      }),
+    ),
+  );
+}
+
 async function commit(db: Executor, settings: IndexSettings): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(trx);
-    for (const [name, definition] of FIXED_INDEXES) {
-      await sql`CREATE INDEX ${sql.id(name + SUFFIX)} ON ${sql.table(REBUILD_TABLE)} ${definition}`.execute(trx);
-    }
-    for (const [name, attribute] of customIndexes(settings)) await createCustomIndex(trx, REBUILD_TABLE, name + SUFFIX, attribute);
-  });
+  await buildIndexes(db, settings);
   await sql`ANALYZE ${sql.table(REBUILD_TABLE)}`.execute(db);
   await db.transaction().execute(async (trx) => {
     await sql`DROP TABLE ${sql.table(LIVE_TABLE)}`.execute(trx);

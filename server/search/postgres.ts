@@ -15,7 +15,9 @@ const SORT_EXPRESSIONS: Record<SortKey['field'], RawBuilder<unknown>> = {
   duration: sql`coalesce(d.duration, '-Infinity'::float8)`,
   nps: sql`coalesce(d.nps, '-Infinity'::float8)`,
 };
-const ESTIMATE_CAP = 10_000;
+/** Up to this many matches (by the planner's estimate) the total is counted exactly; beyond, the estimate is it. */
+const EXACT_COUNT_BELOW = 1_000;
+const COUNT_CAP = 5_000;
 const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=24, MinWords=8, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
 
 const tsquery = (q: string) => sql`(websearch_to_tsquery('pg_catalog.russian', ${q}) || websearch_to_tsquery('pg_catalog.simple', ${q}))`;
@@ -67,7 +69,7 @@ export class PostgresSearchIndex implements SearchIndex {
           FROM (SELECT d.id, d.started_at, d.duration, d.nps, d.content FROM search_documents d ${pageWhere}
                 ORDER BY ${order} LIMIT ${query.limit + 1}) d
           ORDER BY ${order}`.execute(this.db),
-        sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents d ${matching} LIMIT ${ESTIMATE_CAP}) m`.execute(this.db),
+        sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents d ${matching}`.execute(this.db),
       ]);
       const hits = rows.rows.slice(0, query.limit);
       // The page query's subselect is ordered; the outer select keeps that order for a plain scan of it.
@@ -78,11 +80,23 @@ export class PostgresSearchIndex implements SearchIndex {
           rows.rows.length > query.limit && last
             ? encodeCursor(query.sort, [...query.sort.map((k) => (k.field === 'started_at' ? new Date(Math.round(last.started_at * 1000)).toISOString() : last[k.field])), last.id])
             : null,
-        estimatedTotal: total.rows[0]?.n ?? 0,
+        estimatedTotal: await this.total(matching, rows.rows.length, query, planRows(total.rows[0])),
       };
     } catch (error) {
       throw new SearchEngineError(`postgres search failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /**
+   * Counting every match of a broad query means fetching thousands of rows; the planner's estimate is free.
+   * A first page that is not full is the whole answer; a narrow query is counted exactly (capped).
+   */
+  private async total(matching: RawBuilder<unknown>, pageRows: number, query: SearchQuery, estimate: number): Promise<number> {
+    if (!query.cursor && pageRows <= query.limit) return pageRows;
+    if (estimate > EXACT_COUNT_BELOW) return Math.round(estimate);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents d ${matching} LIMIT ${COUNT_CAP}) m`.execute(this.db);
+    const counted = rows[0]?.n ?? 0;
+    return counted >= COUNT_CAP ? Math.max(counted, Math.round(estimate)) : counted;
   }
 
   async health(): Promise<SearchHealth> {
@@ -93,6 +107,12 @@ export class PostgresSearchIndex implements SearchIndex {
       return { status: 'unavailable', detail: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+function planRows(row: unknown): number {
+  const explained = Object.values(row as Record<string, unknown>)[0];
+  const plan = (typeof explained === 'string' ? JSON.parse(explained) : explained) as Array<{ Plan: { 'Plan Rows': number } }>;
+  return plan[0]?.Plan['Plan Rows'] ?? 0;
 }
 
 function keysetCondition(sort: SortKey[], cursor: Array<string | number | null>): RawBuilder<boolean> {
