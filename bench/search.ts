@@ -110,6 +110,8 @@ interface Query {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Filled once the operators exist. */
+const OPERATOR_IDS: string[] = [];
 const capped = (where: string) =>
   `WITH page AS (SELECT id FROM communications c WHERE ${where} ORDER BY started_at DESC, id DESC LIMIT 50)
    SELECT (SELECT count(*) FROM (SELECT 1 FROM communications c WHERE ${where} LIMIT 10000) m) AS total, array(SELECT id FROM page) AS ids`;
@@ -135,14 +137,11 @@ const QUERIES: Query[] = [
     name: 'date range + operator',
     earshot: (r) => {
       const from = START + Math.floor(r() * (SPAN_MS - 30 * 86_400_000));
-      return { filter: { and: [{ field: 'started_at', op: 'between', value: [iso(from), iso(from + 30 * 86_400_000)] }, { field: 'operator_external_id', op: 'eq', value: `op-${Math.floor(r() * 50)}` }] } };
+      return { filter: { and: [{ field: 'started_at', op: 'between', value: [iso(from), iso(from + 30 * 86_400_000)] }, { field: 'operator_id', op: 'eq', value: OPERATOR_IDS[Math.floor(r() * 50)] }] } };
     },
     raw: (r) => {
       const from = START + Math.floor(r() * (SPAN_MS - 30 * 86_400_000));
-      return {
-        text: capped(`c.started_at BETWEEN $1 AND $2 AND c.operator_id = (SELECT id FROM operators WHERE external_id = $3)`),
-        values: [iso(from), iso(from + 30 * 86_400_000), `op-${Math.floor(r() * 50)}`],
-      };
+      return { text: capped(`c.started_at BETWEEN $1 AND $2 AND c.operator_id = $3`), values: [iso(from), iso(from + 30 * 86_400_000), OPERATOR_IDS[Math.floor(r() * 50)]] };
     },
   },
   {
@@ -195,6 +194,7 @@ async function main() {
     const departments = [(await services.departments.create({ name: 'A' })).id, (await services.departments.create({ name: 'B' })).id];
     const operators: string[] = [];
     for (let i = 0; i < 50; i++) operators.push((await services.operators.create({ external_id: `op-${i}` })).id);
+    OPERATOR_IDS.push(...operators);
     for (const field of FIELDS) await services.customFields.define({ name: String(field.key), used_for_filtering: true, ...field } as never);
 
     let t0 = performance.now();

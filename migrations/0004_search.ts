@@ -9,6 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id uuid PRIMARY KEY,
       doc jsonb NOT NULL,
       started_at float8 NOT NULL,
+      operator_id uuid,
       duration float8,
       nps float8,
       content text NOT NULL DEFAULT '',
@@ -18,6 +19,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX search_documents_doc_idx ON search_documents USING gin (doc jsonb_path_ops)`.execute(db);
   await sql`CREATE INDEX search_documents_tsv_idx ON search_documents USING gin (tsv)`.execute(db);
   await sql`CREATE INDEX search_documents_started_idx ON search_documents (started_at, id)`.execute(db);
+  // An operator's calls over a period: the supervisor's everyday question.
+  await sql`CREATE INDEX search_documents_operator_idx ON search_documents (operator_id, started_at, id)`.execute(db);
   await sql`CREATE INDEX search_documents_duration_idx ON search_documents (coalesce(duration, '-Infinity'::float8), id)`.execute(db);
   await sql`CREATE INDEX search_documents_nps_idx ON search_documents (coalesce(nps, '-Infinity'::float8), id)`.execute(db);
   // A number out of a jsonb value, null for anything else; immutable so expression indexes can use it.

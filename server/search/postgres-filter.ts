@@ -13,7 +13,7 @@ const or = (parts: Bool[]): Bool => sql<boolean>`(${sql.join(parts, sql` or `)})
 const not = (part: Bool): Bool => sql<boolean>`(not coalesce(${part}, false))`;
 const COMPARATORS = { gt: sql.raw('>'), gte: sql.raw('>='), lt: sql.raw('<'), lte: sql.raw('<=') } as const;
 
-/** Columns the index keeps outside the jsonb document. */
+/** Columns the index keeps outside the jsonb document (operator_id too, as a uuid column). */
 const COLUMNS = { started_at: 'd.started_at', duration: 'd.duration', nps: 'd.nps' } as const;
 
 /** The expression an applySettings index covers for a numeric attribute of the document. */
@@ -29,16 +29,19 @@ export function filterToSql(node: FilterNode): Bool {
   return conditionToSql(node);
 }
 
-const numeric = (cond: Condition, v: Scalar): number => (cond.kind === 'datetime' ? epochSeconds(String(v)) : Number(v));
+/** The SQL value of a filter value: datetimes as epoch seconds, uuids as uuid, numbers as float8. */
+const sqlValue = (cond: Condition, v: Scalar) =>
+  cond.kind === 'uuid' ? sql`${String(v)}::uuid` : sql`${cond.kind === 'datetime' ? epochSeconds(String(v)) : Number(v)}::float8`;
 
 function conditionToSql(cond: Condition): Bool {
   const attribute = attributeOf(cond);
   if (attribute === 'client_phone') return phoneCondition(cond);
+  if (attribute === 'operator_id') return scalarCondition(sql.ref('d.operator_id'), cond);
   switch (cond.kind) {
     case 'number':
     case 'datetime': {
       const column = attribute in COLUMNS ? sql.ref(COLUMNS[attribute as keyof typeof COLUMNS]) : numberExpression(attribute);
-      return rangeCondition(column, cond);
+      return scalarCondition(column, cond);
     }
     case 'keyword_array':
     case 'number_array':
@@ -70,8 +73,8 @@ function equalityCondition(attribute: string, cond: Condition): Bool {
   }
 }
 
-function rangeCondition(column: RawBuilder<unknown> | ReturnType<typeof sql.ref>, cond: Condition): Bool {
-  const value = (v: Scalar) => sql`${numeric(cond, v)}::float8`;
+function scalarCondition(column: RawBuilder<unknown> | ReturnType<typeof sql.ref>, cond: Condition): Bool {
+  const value = (v: Scalar) => sqlValue(cond, v);
   switch (cond.op) {
     case 'exists':
       return sql<boolean>`(${column} is not null)`;

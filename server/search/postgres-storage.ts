@@ -14,6 +14,7 @@ export const FIXED_INDEXES: Array<[string, RawBuilder<unknown>]> = [
   ['search_documents_doc_idx', sql`USING gin (doc jsonb_path_ops)`],
   ['search_documents_tsv_idx', sql`USING gin (tsv)`],
   ['search_documents_started_idx', sql`(started_at, id)`],
+  ['search_documents_operator_idx', sql`(operator_id, started_at, id)`],
   ['search_documents_duration_idx', sql`(coalesce(duration, '-Infinity'::float8), id)`],
   ['search_documents_nps_idx', sql`(coalesce(nps, '-Infinity'::float8), id)`],
 ];
@@ -28,14 +29,14 @@ export async function writeDocuments(db: Executor, table: string, documents: Sea
   if (documents.length === 0) return;
   const rows = documents.map((doc) => {
     const { transcript: _transcript, messages: _messages, ...filterable } = doc;
-    return { id: doc.id, doc: filterable, started_at: doc.started_at, duration: doc.duration, nps: doc.nps, content: documentContent(doc) };
+    return { id: doc.id, doc: filterable, started_at: doc.started_at, operator_id: doc.operator_id, duration: doc.duration, nps: doc.nps, content: documentContent(doc) };
   });
   await sql`
-    INSERT INTO ${sql.table(table)} AS s (id, doc, started_at, duration, nps, content, tsv)
-    SELECT r.id, r.doc, r.started_at, r.duration, r.nps, r.content, earshot_tsvector(r.content)
+    INSERT INTO ${sql.table(table)} AS s (id, doc, started_at, operator_id, duration, nps, content, tsv)
+    SELECT r.id, r.doc, r.started_at, r.operator_id, r.duration, r.nps, r.content, earshot_tsvector(r.content)
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS r(id uuid, doc jsonb, started_at float8, duration float8, nps float8, content text)
-    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, started_at = excluded.started_at, duration = excluded.duration,
+      AS r(id uuid, doc jsonb, started_at float8, operator_id uuid, duration float8, nps float8, content text)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, started_at = excluded.started_at, operator_id = excluded.operator_id, duration = excluded.duration,
       nps = excluded.nps, content = excluded.content, tsv = excluded.tsv, indexed_at = now()`.execute(db);
 }
 
