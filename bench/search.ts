@@ -186,6 +186,7 @@ async function main() {
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   const pool = new pg.Pool({ connectionString: dbUrl(name), max: 4 });
+  pool.on('error', (error) => console.error('pool:', error.message));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrateToLatest(db);
