@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrator.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './logger.js';
+import { recordingSettings } from './media/recording-settings.js';
 import { resolveSecretKey } from './secret-key.js';
 import { createServices } from './services/index.js';
 import { VERSION } from './version.js';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     tokenCacheSeconds: config.tokenCacheSeconds,
     ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
+    recordings: recordingSettings(config),
   });
   const generated = await services.adminAuth.ensureAdminToken(config.adminToken);
   if (generated) {

@@ -2,6 +2,7 @@
 import { loadConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import { migrateToLatest } from '../../server/db/migrator.js';
+import { recordingSettings } from '../../server/media/recording-settings.js';
 import { resolveSecretKey } from '../../server/secret-key.js';
 import { createServices, type Services } from '../../server/services/index.js';
 
@@ -16,7 +17,12 @@ export async function openCli(): Promise<CliContext> {
   const database = await openDatabase({ url: config.databaseUrl, poolSize: 4, dataDir: config.dataDir });
   const { applied } = await migrateToLatest(database.db);
   const secret = resolveSecretKey(config.secretKey, config.dataDir);
-  const services = createServices(database.db, { secretKey: secret.key, publicUrl: config.publicUrl, tokenCacheSeconds: 0 });
+  const services = createServices(database.db, {
+    secretKey: secret.key,
+    publicUrl: config.publicUrl,
+    tokenCacheSeconds: 0,
+    recordings: recordingSettings(config),
+  });
   return { services, migrated: applied, close: () => database.close() };
 }
 

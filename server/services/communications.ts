@@ -6,6 +6,7 @@ import { countCommunications, searchCommunications } from '../db/repositories/co
 import { findCommunication, type CommunicationDetail } from '../db/repositories/communications.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { loadDefinitions } from './custom-field-definitions.js';
+import type { Recordings } from './recordings.js';
 
 export interface SearchInput {
   filter?: unknown;
@@ -17,12 +18,15 @@ export interface SearchInput {
 const ESTIMATE_CAP = 10_000;
 
 export class Communications {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly recordings: Recordings,
+  ) {}
 
   async get(id: string) {
     const row = await findCommunication(this.db, id);
     if (!row) throw new NotFound('communication', 'communication_not_found');
-    return { ...toItem(row), transcript: row.transcript ?? null, deliveries: [] };
+    return { ...toItem(row), media: await this.recordings.describe(id), transcript: row.transcript ?? null, deliveries: [] };
   }
 
   async search(input: SearchInput) {

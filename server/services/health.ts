@@ -1,6 +1,6 @@
 // Use case: readiness — database reachable and migrated, outbox backlog.
 import type { Executor } from '../db/repositories/executor.js';
-import { countPending } from '../db/repositories/outbox.js';
+import { backlog } from '../db/repositories/outbox.js';
 import { pendingMigrations } from '../db/migrator.js';
 
 export interface Readiness {
@@ -26,7 +26,7 @@ export class Health {
 
   async outboxPending(): Promise<Record<string, number>> {
     const counts: Record<string, number> = { search: 0, media: 0, crm: 0 };
-    for (const row of await countPending(this.db)) counts[row.topic] = Number(row.pending);
+    for (const row of await backlog(this.db)) counts[row.topic] = row.pending;
     return counts;
   }
 }

@@ -8,6 +8,8 @@ import { Departments } from './departments.js';
 import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
+import { Recordings, type RecordingSettings } from './recordings.js';
+import type { MediaStore } from '../media/port.js';
 import { Transcripts } from './transcripts.js';
 
 export interface ServiceSettings {
@@ -15,11 +17,13 @@ export interface ServiceSettings {
   publicUrl: string;
   tokenCacheSeconds: number;
   ingest?: CallIngestOptions;
+  recordings: RecordingSettings & { store: MediaStore };
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
   const departments = new Departments(db);
   const callIngest = new CallIngest(db, { definitionsCacheSeconds: settings.tokenCacheSeconds, ...settings.ingest });
+  const recordings = new Recordings(db, settings.recordings.store, settings.secretKey, settings.publicUrl, settings.recordings);
   return {
     adminAuth: new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds),
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds),
@@ -27,7 +31,8 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     operators: new Operators(db, departments),
     customFields: new CustomFields(db, () => callIngest.definitionsChanged()),
     callIngest,
-    communications: new Communications(db),
+    communications: new Communications(db, recordings),
+    recordings,
     transcripts: new Transcripts(db),
     health: new Health(db),
   };

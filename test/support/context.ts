@@ -7,6 +7,7 @@ import { createMetrics } from '../../server/http/metrics.js';
 import { createLogger } from '../../server/logger.js';
 import type { Database } from '../../server/db/schema.js';
 import { createServices, type ServiceSettings } from '../../server/services/index.js';
+import { testRecordingSettings } from './recordings.js';
 import { adminQuery, databaseUrl, dropDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -34,7 +35,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 export async function createTestContext(options: { bodyLimitBytes?: number; settings?: Partial<ServiceSettings> } = {}): Promise<TestContext> {
   const { name, url } = await createTestDatabase();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
-  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, ...options.settings });
+  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, recordings: testRecordingSettings(), ...options.settings });
   await services.adminAuth.ensureAdminToken(ADMIN_TOKEN);
   const app = createApp({
     services,
