@@ -34,6 +34,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_run_at timestamptz,
       last_error text,
       last_stats jsonb,
+      running_until timestamptz,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now()
     )`.execute(db);

@@ -9,6 +9,10 @@ import { createLogger } from './logger.js';
 import { recordingSettings } from './media/recording-settings.js';
 import { resolveSecretKey } from './secret-key.js';
 import { createServices } from './services/index.js';
+import { JobRuns } from './services/job-runs.js';
+import { mediaFetchJob } from './jobs/media-fetch.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { SourceJobs } from './jobs/source-jobs.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<void> {
@@ -61,6 +65,15 @@ async function main(): Promise<void> {
     logger.info({ port: info.port, version: VERSION, database: database.kind, publicUrl: config.publicUrl }, 'earshot listening');
   });
 
+  // Recordings and pull sources (issue 4): the media fetch job on the shared scheduler, and one cron
+  // task per active pull source.
+  const jobRuns = new JobRuns(database.db);
+  const scheduler = new Scheduler(database.signals, jobRuns, logger);
+  scheduler.register(mediaFetchJob(services.recordings));
+  const sourceJobs = new SourceJobs(services.pullSources, database.signals, jobRuns, logger);
+  await scheduler.start();
+  await sourceJobs.start();
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -68,6 +81,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
+      await sourceJobs.stop();
+      await scheduler.stop();
       await database.close();
       clearTimeout(force);
       logger.info('stopped');

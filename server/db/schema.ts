@@ -138,6 +138,7 @@ export interface SourcesTable {
   last_run_at: Date | null;
   last_error: string | null;
   last_stats: Json<Record<string, unknown>> | null;
+  running_until: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

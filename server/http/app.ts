@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { phoneCallRoutes } from './routes/phone-calls.js';
 import { mediaRoutes } from './routes/media.js';
 import { recordingRoutes } from './routes/recordings.js';
+import { sourceRoutes } from './routes/admin-sources.js';
 
 export interface AppDeps {
   services: Services;
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   // Recordings (issue 4): uploads by uid and signed playback.
   app.route('/api/v1/integrations/:integration_id/phone_calls', recordingRoutes({ integrations: services.integrations, recordings: services.recordings }));
   app.route('/', mediaRoutes(services.recordings));
+  app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   app.route('/', docsRoutes(app, deps.version));
 

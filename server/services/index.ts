@@ -9,6 +9,8 @@ import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
 import { Recordings, type RecordingSettings } from './recordings.js';
+import { PullSources, type PullOptions } from './pull-sources.js';
+import { openSource, type OpenSource } from '../sources/open-source.js';
 import type { MediaStore } from '../media/port.js';
 import { Transcripts } from './transcripts.js';
 
@@ -18,6 +20,7 @@ export interface ServiceSettings {
   tokenCacheSeconds: number;
   ingest?: CallIngestOptions;
   recordings: RecordingSettings & { store: MediaStore };
+  sources?: PullOptions & { open?: OpenSource };
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
@@ -33,6 +36,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     callIngest,
     communications: new Communications(db, recordings),
     recordings,
+    pullSources: new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources),
     transcripts: new Transcripts(db),
     health: new Health(db),
   };
