@@ -184,13 +184,21 @@ export class PullSources {
     const candidates = [...fresh.values()].flatMap((r) => [operatorOf(r.from), operatorOf(r.to)]).filter((x): x is string => x !== null);
     const operators = new Set((await findOperatorsByExternalIds(this.db, [...new Set(candidates)])).filter((o) => o.active).map((o) => o.external_id));
 
-    const queue = [...fresh.values()];
+    // Legs of one call (same linkedid) are taken as one: the longest answered leg speaks for the call.
+    const calls = new Map<string, SourceRecord[]>();
+    for (const record of fresh.values()) calls.set(record.callUid, [...(calls.get(record.callUid) ?? []), record]);
+    const queue = [...calls.values()];
     const outcomes: Outcome[] = [];
     const worker = async () => {
-      for (let record = queue.shift(); record; record = queue.shift()) {
-        const outcome = await this.take(source, record, operatorOf, operators);
+      for (let legs = queue.shift(); legs; legs = queue.shift()) {
+        const lead = legs.reduce((best, leg) => (rank(leg) > rank(best) ? leg : best));
+        const outcome = await this.take(source, lead, operatorOf, operators);
         outcomes.push(outcome);
-        count(stats, outcome, record);
+        count(stats, outcome, lead);
+        for (const leg of legs) {
+          if (leg === lead) continue;
+          outcomes.push({ record_key: leg.key, started_at: leg.startedAt, recording: null, communication_id: outcome.communication_id, state: outcome.state === 'skipped' ? 'skipped' : 'done', detail: `another leg of call ${leg.callUid}` });
+        }
       }
     };
     await Promise.all(Array.from({ length: this.options.concurrency ?? 32 }, worker));
@@ -300,6 +308,8 @@ export class PullSources {
     for (const listener of this.listeners) listener();
   }
 }
+
+const rank = (record: SourceRecord) => (record.answered ? 1e9 : 0) + (record.durationS ?? 0);
 
 function count(stats: RunStats, outcome: Outcome, record: SourceRecord): void {
   if (outcome.status === 'created') stats.created++;

@@ -48,6 +48,7 @@ export class OktellHttp implements PullSource {
     const rows = await this.fetch(this.position, limit);
     const records: SourceRecord[] = [];
     const rejected: RejectedRecord[] = [];
+    const before = this.position;
     for (const [i, value] of rows.entries()) {
       const row = Row.safeParse(value);
       if (!row.success) {
@@ -56,10 +57,14 @@ export class OktellHttp implements PullSource {
       }
       const record = this.toRecord(row.data);
       if ('reason' in record) rejected.push(record);
-      else records.push(record);
-      this.position = { time: row.data.TimeStart, id: row.data.Id };
+      else {
+        records.push(record);
+        // Only a row whose time we could read moves the cursor: the script compares times.
+        this.position = { time: row.data.TimeStart, id: row.data.Id };
+      }
     }
-    return { records, rejected, cursor: { ...this.position }, done: rows.length < limit };
+    const stuck = this.position === before;
+    return { records, rejected, cursor: { ...this.position }, done: rows.length < limit || stuck };
   }
 
   async close(): Promise<void> {}
