@@ -134,7 +134,7 @@ describe('Asterisk ARI stored recordings and an Oktell service script', () => {
   let url: string;
   let up = true;
   const stored = [{ name: 'out-+74959990001-202-20240903-101500-1725347700.7', format: 'wav' }];
-  const oktellRows = [
+  const oktellRows: Array<Record<string, unknown> & { Id: string; TimeStart: string }> = [
     { Id: 'a1', IdChain: 'c1', TimeStart: '2024-09-03T10:00:00', TimeStop: '2024-09-03T10:01:30', AOutNumber: '+74959990010', BLineNum: '201', ConnectionType: 5, IsRecorded: 1, ReasonFailed: 0, RecordUrl: '/records/a1.wav' },
     { Id: 'a2', IdChain: 'c2', TimeStart: '2024-09-03T10:05:00', TimeStop: '2024-09-03T10:05:00', AOutNumber: '+74959990011', BLineNum: '201', ConnectionType: 5, IsRecorded: 0, ReasonFailed: 4 },
     { Id: 'a3', TimeStart: 'yesterday' },
