@@ -43,6 +43,7 @@ type RecordingLookup = { media: MediaRow } | { notYet: string } | { never: strin
 
 const LEASE_SECONDS = 300;
 const WAITING_PER_RUN = 1_000;
+const BULK_RUN_RECORDS = 5_000;
 
 export class PullSources {
   private readonly listeners = new Set<() => void>();
@@ -130,6 +131,9 @@ export class PullSources {
         await repo.extendRunLease(this.db, id, LEASE_SECONDS);
         if (page.done) break;
       }
+      // After a bulk pull the planner's row counts for this source are far off until autovacuum catches
+      // up, and it would scan the whole source log per page instead of probing keys.
+      if (stats.read >= BULK_RUN_RECORDS) await repo.analyzeRecordLog(this.db);
       stats.ms = Math.round(performance.now() - started);
       await repo.finishRun(this.db, id, { ...stats }, null);
       return stats;

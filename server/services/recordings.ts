@@ -45,7 +45,12 @@ export interface Playback {
   read(start: number, end: number): Readable;
 }
 
+/** Stored recordings never change (content-addressed), so playback keeps the last ones it looked up. */
+const PLAYBACK_CACHE_SIZE = 1024;
+
 export class Recordings {
+  private readonly playable = new Map<string, { media: MediaRow; size: number }>();
+
   constructor(
     private readonly db: Executor,
     private readonly store: MediaStore,
@@ -193,10 +198,17 @@ export class Recordings {
     if (check !== 'valid') {
       throw new Forbidden(check === 'expired' ? 'url_expired' : 'invalid_signature', check === 'expired' ? 'the media URL has expired' : 'the media URL signature is wrong');
     }
+    const { media, size } = this.playable.get(mediaId) ?? (await this.lookUpPlayable(mediaId));
+    return { media, size, etag: `"${media.sha256}"`, read: (start, end) => this.store.read(media.sha256, start, end) };
+  }
+
+  private async lookUpPlayable(mediaId: string) {
     const media = await findMedia(this.db, mediaId);
     const size = media ? await this.store.size(media.sha256) : undefined;
     if (!media || size === undefined) throw new NotFound('media', 'media_not_found');
-    return { media, size, etag: `"${media.sha256}"`, read: (start, end) => this.store.read(media.sha256, start, end) };
+    if (this.playable.size >= PLAYBACK_CACHE_SIZE) this.playable.delete(this.playable.keys().next().value!);
+    this.playable.set(mediaId, { media, size });
+    return { media, size };
   }
 
   private downloadLimits() {

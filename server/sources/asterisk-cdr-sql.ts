@@ -54,7 +54,7 @@ export class AsteriskCdrSql implements PullSource {
     const records: SourceRecord[] = [];
     const rejected: PullPage['rejected'] = [];
     for (const raw of rows) {
-      const row = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)])) as CdrRow;
+      const row = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k === 'cdr_time' ? 'calldate' : k, v === null || v === undefined ? null : String(v)])) as CdrRow;
       const result = cdrToCall(row, this.zone, '');
       if (!result.ok || !result.call.uniqueid) {
         rejected.push({ at: `uniqueid ${row.uniqueid ?? '?'}`, reason: result.ok ? 'no uniqueid' : result.reason });
@@ -74,7 +74,7 @@ export class AsteriskCdrSql implements PullSource {
       });
     }
     const last = rows.at(-1);
-    if (last) this.position = { time: String(last.calldate), uniqueid: String(last.uniqueid ?? '') };
+    if (last) this.position = { time: String(last.cdr_time), uniqueid: String(last.uniqueid ?? '') };
     // The stored cursor never moves back (the overlap window's rows come before it).
     const next = this.position && (!cursor || compareKeys(this.position, cursor) > 0) ? { ...this.position } : cursor;
     return { records, rejected, cursor: next, done: rows.length < limit };
@@ -94,13 +94,14 @@ export class AsteriskCdrSql implements PullSource {
     return null;
   }
 
+  /** The time is selected under another name: ORDER BY must use the column (and its index), not the text. */
   private async query(time: string, columns: string[], since: string, after: string, limit: number) {
     const connection = await this.connect();
     const select = columns.filter((c) => c !== time && WANTED.includes(c));
     if (this.config.dialect === 'postgres') {
       const list = select.map((c) => `${quotePg(c)}::text AS ${quotePg(c)}`).join(', ');
       return connection.query(
-        `SELECT to_char(${quotePg(time)}, 'YYYY-MM-DD HH24:MI:SS') AS calldate, ${list} FROM ${this.tableName()}
+        `SELECT to_char(${quotePg(time)}, 'YYYY-MM-DD HH24:MI:SS') AS cdr_time, ${list} FROM ${this.tableName()}
          WHERE ${quotePg(time)} >= $1::timestamp AND (${quotePg(time)} > $1::timestamp OR coalesce(uniqueid, '') > $2)
          ORDER BY ${quotePg(time)}, uniqueid LIMIT $3`,
         [since, after, limit],
@@ -108,7 +109,7 @@ export class AsteriskCdrSql implements PullSource {
     }
     const list = select.map((c) => quoteMy(c)).join(', ');
     return connection.query(
-      `SELECT DATE_FORMAT(${quoteMy(time)}, '%Y-%m-%d %H:%i:%s') AS calldate, ${list} FROM ${this.tableName()}
+      `SELECT DATE_FORMAT(${quoteMy(time)}, '%Y-%m-%d %H:%i:%s') AS cdr_time, ${list} FROM ${this.tableName()}
        WHERE ${quoteMy(time)} >= ? AND (${quoteMy(time)} > ? OR COALESCE(uniqueid, '') > ?)
        ORDER BY ${quoteMy(time)}, uniqueid LIMIT ?`,
       [since, since, after, limit],

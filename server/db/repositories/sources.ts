@@ -181,3 +181,7 @@ export async function setRecordState(db: Executor, sourceId: string, key: string
     .where('record_key', '=', key)
     .execute();
 }
+
+export async function analyzeRecordLog(db: Executor): Promise<void> {
+  await sql`ANALYZE source_records`.execute(db);
+}
