@@ -34,7 +34,11 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 
 export async function createTestContext(options: { bodyLimitBytes?: number; settings?: Partial<ServiceSettings> } = {}): Promise<TestContext> {
   const { name, url } = await createTestDatabase();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // pool.end() resolves before its clients' sockets close; the DROP DATABASE ... WITH (FORCE) in close()
+  // can then terminate one, whose 'error' would otherwise go unhandled and fail the run.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, recordings: testRecordingSettings(), ...options.settings });
   await services.adminAuth.ensureAdminToken(ADMIN_TOKEN);
   const app = createApp({
