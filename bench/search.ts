@@ -9,7 +9,12 @@ import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../server/config.js';
 import { migrateToLatest } from '../server/db/migrator.js';
+import { recordingSettings } from '../server/media/recording-settings.js';
 import type { Database } from '../server/db/schema.js';
 import { createServices } from '../server/services/index.js';
 import { percentile } from './lib/stats.js';
@@ -190,7 +195,8 @@ async function main() {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrateToLatest(db);
-    const services = createServices(db, { secretKey: 'bench-secret-key-0123456789abcdef', publicUrl: 'http://bench', tokenCacheSeconds: 60 });
+    const config = loadConfig({ EARSHOT_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'earshot-bench-')) });
+    const services = createServices(db, { secretKey: 'bench-secret-key-0123456789abcdef', publicUrl: 'http://bench', tokenCacheSeconds: 60, recordings: recordingSettings(config) });
     const integration = await services.integrations.create({ name: 'bench' });
     const departments = [(await services.departments.create({ name: 'A' })).id, (await services.departments.create({ name: 'B' })).id];
     const operators: string[] = [];

@@ -1,6 +1,7 @@
 // Every setting earshot reads, parsed once from the environment (documented in deploy/.env.example).
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { isPolicyEntry } from './media/destination-policy.js';
 
 const byteSize = z
   .string()
@@ -18,6 +19,11 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefin
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://user:password@host:port/database');
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').transform((url) => url.replace(/\/+$/, ''));
 
+const policyList = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((entries) => entries.every(isPolicyEntry), 'expected a comma-separated list of host names, IP addresses and CIDR blocks');
+
 const envSchema = z.object({
   DATABASE_URL: optional(postgresUrl),
   DATABASE_POOL_SIZE: optional(z.coerce.number().int().min(2).max(200)).default(10),
@@ -32,6 +38,13 @@ const envSchema = z.object({
   EARSHOT_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)).default(2),
   EARSHOT_TOKEN_CACHE_SECONDS: optional(z.coerce.number().int().min(0).max(300)).default(5),
   EARSHOT_PHONE_REGION: optional(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as RU')),
+  // Recordings (issue 4): uploads, media_url fetching, signed playback URLs.
+  EARSHOT_RECORDING_LIMIT: optional(byteSize).default(200 * 1024 * 1024),
+  EARSHOT_MEDIA_FETCH_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(3600)).default(120),
+  EARSHOT_MEDIA_FETCH_MAX_REDIRECTS: optional(z.coerce.number().int().min(0).max(10)).default(3),
+  EARSHOT_MEDIA_FETCH_ALLOW: optional(policyList).default([]),
+  EARSHOT_MEDIA_FETCH_DENY: optional(policyList).default([]),
+  EARSHOT_MEDIA_URL_TTL_SECONDS: optional(z.coerce.number().int().min(30).max(7 * 24 * 3600)).default(3600),
   MEILI_URL: optional(httpUrl),
   MEILI_MASTER_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
@@ -51,6 +64,14 @@ export interface Config {
   ingestBatchMax: number;
   ingestConcurrency: number;
   phoneRegion: CountryCode | undefined;
+  recordings: {
+    limitBytes: number;
+    fetchTimeoutMs: number;
+    maxRedirects: number;
+    fetchAllow: string[];
+    fetchDeny: string[];
+    urlTtlSeconds: number;
+  };
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
   logLevel: string;
@@ -80,6 +101,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ingestBatchMax: e.EARSHOT_INGEST_BATCH_MAX,
     ingestConcurrency: e.EARSHOT_INGEST_CONCURRENCY,
     phoneRegion: e.EARSHOT_PHONE_REGION as CountryCode | undefined,
+    recordings: {
+      limitBytes: e.EARSHOT_RECORDING_LIMIT,
+      fetchTimeoutMs: e.EARSHOT_MEDIA_FETCH_TIMEOUT_SECONDS * 1000,
+      maxRedirects: e.EARSHOT_MEDIA_FETCH_MAX_REDIRECTS,
+      fetchAllow: e.EARSHOT_MEDIA_FETCH_ALLOW,
+      fetchDeny: e.EARSHOT_MEDIA_FETCH_DENY,
+      urlTtlSeconds: e.EARSHOT_MEDIA_URL_TTL_SECONDS,
+    },
     meiliUrl: e.MEILI_URL,
     meiliMasterKey: e.MEILI_MASTER_KEY,
     logLevel: e.LOG_LEVEL,

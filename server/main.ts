@@ -6,12 +6,15 @@ import { migrateToLatest } from './db/migrator.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './logger.js';
+import { recordingSettings } from './media/recording-settings.js';
 import { resolveSecretKey } from './secret-key.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { searchSyncJob } from './jobs/search-sync.js';
 import type { OutboxBacklog } from './services/health.js';
 import { openSearchIndex } from './search/engine.js';
 import { createServices } from './services/index.js';
+import { mediaFetchJob } from './jobs/media-fetch.js';
+import { SourceJobs } from './jobs/source-jobs.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<void> {
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
     tokenCacheSeconds: config.tokenCacheSeconds,
     ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
     searchIndex: openSearchIndex(config, database.db),
+    recordings: recordingSettings(config),
   });
   logger.info({ engine: services.searchIndex.engine }, 'search engine');
   const generated = await services.adminAuth.ensureAdminToken(config.adminToken);
@@ -64,9 +68,15 @@ async function main(): Promise<void> {
     outboxGauge('earshot_outbox_oldest_pending_seconds', 'Age of the oldest pending outbox row (consumer lag)', (b) => b.oldest_seconds),
   ]);
 
+  // Background jobs: search sync and media fetch woken by outbox NOTIFYs (cron as the safety tick), and one
+  // cron task per active pull source; all under advisory locks.
   const scheduler = new Scheduler(database.signals, services.jobRuns, logger);
   scheduler.register(searchSyncJob(services.searchSync, (report) => report.lagSeconds.forEach((s) => metrics.searchIndexLag.observe(s))));
+  scheduler.register(mediaFetchJob(services.recordings));
+  const sourceJobs = new SourceJobs(services.pullSources, database.signals, services.jobRuns, logger);
   await scheduler.start();
+  await sourceJobs.start();
+
   const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, version: VERSION });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ port: info.port, version: VERSION, database: database.kind, publicUrl: config.publicUrl }, 'earshot listening');
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
+      await sourceJobs.stop();
       await scheduler.stop();
       await database.close();
       clearTimeout(force);

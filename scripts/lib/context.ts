@@ -3,6 +3,7 @@ import { loadConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import { migrateToLatest } from '../../server/db/migrator.js';
 import { openSearchIndex } from '../../server/search/engine.js';
+import { recordingSettings } from '../../server/media/recording-settings.js';
 import { resolveSecretKey } from '../../server/secret-key.js';
 import { createServices, type Services } from '../../server/services/index.js';
 
@@ -22,6 +23,7 @@ export async function openCli(): Promise<CliContext> {
     publicUrl: config.publicUrl,
     tokenCacheSeconds: 0,
     searchIndex: openSearchIndex(config, database.db),
+    recordings: recordingSettings(config),
   });
   return { services, migrated: applied, close: () => database.close() };
 }

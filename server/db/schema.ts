@@ -83,6 +83,8 @@ export interface CommunicationsTable {
   tags: ColumnType<string[], string[] | undefined, string[]>;
   media_url: string | null;
   media_id: string | null;
+  media_state: 'ready' | 'corrupt' | 'failed' | 'missing' | null;
+  media_error: string | null;
   transcript: Json<unknown> | null;
   warnings: Json<unknown[]>;
   raw: Json<unknown>;
@@ -111,6 +113,49 @@ export interface JobRunsTable {
   failures: Generated<number>;
 }
 
+// Recordings and pull sources (migrations/0005_media.ts).
+export interface MediaTable {
+  id: Generated<string>;
+  sha256: string;
+  size_bytes: number;
+  mime: string;
+  format: string | null;
+  duration_s: number | null;
+  state: 'ready' | 'corrupt';
+  probe_error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SourcesTable {
+  id: Generated<string>;
+  name: string;
+  kind: 'asterisk_cdr_csv' | 'asterisk_cdr_sql' | 'asterisk_ari' | 'oktell_http';
+  integration_id: string;
+  schedule: string;
+  active: Generated<boolean>;
+  config: Json<Record<string, unknown>>;
+  cursor: Json<Record<string, unknown>> | null;
+  last_run_at: Date | null;
+  last_error: string | null;
+  last_stats: Json<Record<string, unknown>> | null;
+  running_until: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SourceRecordsTable {
+  source_id: string;
+  record_key: string;
+  communication_id: string | null;
+  state: 'done' | 'skipped' | 'waiting' | 'missing';
+  started_at: ColumnType<Date, Date | string, Date | string>;
+  recording: Json<Record<string, unknown>> | null;
+  detail: string | null;
+  attempts: Generated<number>;
+  first_seen_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -121,6 +166,9 @@ export interface Database {
   communications: CommunicationsTable;
   outbox: OutboxTable;
   job_runs: JobRunsTable;
+  media: MediaTable;
+  sources: SourcesTable;
+  source_records: SourceRecordsTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

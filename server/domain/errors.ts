@@ -80,3 +80,14 @@ export class PayloadTooLarge extends DomainError {
     super('payload_too_large', `the body is over the limit of ${limitBytes} bytes`);
   }
 }
+
+/** A recording over the configured limit (EARSHOT_RECORDING_LIMIT): 413 on upload, a permanent failure on fetch. */
+export class MediaTooLarge extends PayloadTooLarge {
+  constructor(limitBytes: number) {
+    super(limitBytes);
+    this.message = `the recording is over the limit of ${limitBytes} bytes`;
+  }
+}
+
+/** A signed URL that is wrong or expired: 403. */
+export class Forbidden extends DomainError {}

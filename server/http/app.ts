@@ -14,6 +14,9 @@ import { communicationRoutes } from './routes/communications.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { phoneCallRoutes } from './routes/phone-calls.js';
+import { mediaRoutes } from './routes/media.js';
+import { recordingRoutes } from './routes/recordings.js';
+import { sourceRoutes } from './routes/admin-sources.js';
 
 export interface AppDeps {
   services: Services;
@@ -42,7 +45,7 @@ export function createApp(deps: AppDeps) {
     }
   });
   app.use(metrics.middleware);
-  app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
+  app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
   app.use('/api/v1/communications/*', adminAuth(services.adminAuth));
 
@@ -53,8 +56,12 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/custom_fields', customFieldRoutes(services.customFields));
   app.route(
     '/api/v1/integrations/:integration_id/phone_calls',
-    phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, transcripts: services.transcripts, metrics }),
+    phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, transcripts: services.transcripts, recordings: services.recordings, metrics }),
   );
+  // Recordings (issue 4): uploads by uid and signed playback.
+  app.route('/api/v1/integrations/:integration_id/phone_calls', recordingRoutes({ integrations: services.integrations, recordings: services.recordings }));
+  app.route('/', mediaRoutes(services.recordings));
+  app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   app.route('/', docsRoutes(app, deps.version));
 

@@ -29,6 +29,14 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   invalid_value: { status: 422, description: 'A filter value does not fit the field type or op.' },
   filter_too_complex: { status: 422, description: 'The filter nests too deep or has too many conditions.' },
   invalid_cursor: { status: 422, description: 'The cursor was not returned by this search (or the sort changed).' },
+  // Recordings and pull sources (issue 4).
+  invalid_multipart: { status: 400, description: 'The multipart/form-data body cannot be read.' },
+  invalid_signature: { status: 403, description: 'The media URL signature is wrong.' },
+  url_expired: { status: 403, description: 'The media URL has expired; read the communication again for a fresh one.' },
+  media_not_found: { status: 404, description: 'No stored recording has this id.' },
+  source_not_found: { status: 404, description: 'No pull source has this id.' },
+  source_running: { status: 409, description: 'The source is being pulled right now; try again when that run ends.' },
+  source_unreachable: { status: 422, description: 'The source config is well-formed but its file, database or server cannot be read.' },
   service_unavailable: { status: 503, description: 'The database is unreachable; retry after Retry-After seconds.' },
   internal_error: { status: 500, description: 'A fault on our side; the request id finds it in the log.' },
 };

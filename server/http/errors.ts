@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { BadRequest, Conflict, DomainError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { BadRequest, Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 
 export function errorBody(c: Context, code: string, message: string, details: ErrorDetail[] = []) {
   return { error: { code, message, details, request_id: c.get('requestId') as string } };
@@ -15,6 +15,7 @@ export function respondError(c: Context, status: ContentfulStatusCode, code: str
 
 function statusOf(error: DomainError): ContentfulStatusCode {
   if (error instanceof Unauthorized) return 401;
+  if (error instanceof Forbidden) return 403;
   if (error instanceof NotFound) return 404;
   if (error instanceof Conflict) return 409;
   if (error instanceof PayloadTooLarge) return 413;

@@ -6,6 +6,7 @@ import { findCommunication, findCommunications, type CommunicationDetail } from 
 import type { Executor } from '../db/repositories/executor.js';
 import { SearchEngineError, type SearchIndex, type SearchResult } from '../search/port.js';
 import { loadDefinitions } from './custom-field-definitions.js';
+import type { Recordings } from './recordings.js';
 
 export interface SearchInput {
   q?: string | undefined;
@@ -19,12 +20,13 @@ export class Communications {
   constructor(
     private readonly db: Executor,
     private readonly index: SearchIndex,
+    private readonly recordings: Recordings,
   ) {}
 
   async get(id: string) {
     const row = await findCommunication(this.db, id);
     if (!row) throw new NotFound('communication', 'communication_not_found');
-    return { ...toItem(row), transcript: row.transcript ?? null, deliveries: [] };
+    return { ...toItem(row), media: await this.recordings.describe(id), transcript: row.transcript ?? null, deliveries: [] };
   }
 
   async search(input: SearchInput) {
@@ -39,11 +41,14 @@ export class Communications {
       throw error;
     }
     // The index names the matches; the records come from Postgres, the source of truth.
-    const rows = new Map((await findCommunications(this.db, result.hits.map((h) => h.id))).map((row) => [row.id, row]));
+    const ids = result.hits.map((h) => h.id);
+    const [found, media] = await Promise.all([findCommunications(this.db, ids), this.recordings.describeMany(ids)]);
+    const rows = new Map(found.map((row) => [row.id, row]));
     const items = result.hits.flatMap((hit) => {
       const row = rows.get(hit.id);
       if (!row) return [];
-      return [hit.highlight === undefined ? toItem(row) : { ...toItem(row), highlight: hit.highlight }];
+      const item = { ...toItem(row), media: media.get(hit.id) ?? null };
+      return [hit.highlight === undefined ? item : { ...item, highlight: hit.highlight }];
     });
     return { items, next_cursor: result.nextCursor, estimated_total: result.estimatedTotal, engine: this.index.engine };
   }
@@ -71,7 +76,6 @@ function toItem(row: CommunicationDetail) {
       : null,
     custom_fields: row.custom_fields,
     tags: row.tags,
-    media: row.media_url ? { source_url: row.media_url, url: null, state: 'pending' } : null,
     warnings: row.warnings,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),

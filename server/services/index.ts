@@ -8,6 +8,10 @@ import { Departments } from './departments.js';
 import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
+import { Recordings, type RecordingSettings } from './recordings.js';
+import { PullSources, type PullOptions } from './pull-sources.js';
+import { openSource, type OpenSource } from '../sources/open-source.js';
+import type { MediaStore } from '../media/port.js';
 import { Transcripts } from './transcripts.js';
 import { JobRuns } from './job-runs.js';
 import { SearchBackfill } from './search-backfill.js';
@@ -23,6 +27,8 @@ export interface ServiceSettings {
   /** The search engine; the Postgres index over this database when not given. */
   searchIndex?: SearchIndex;
   searchSync?: SearchSyncOptions;
+  recordings: RecordingSettings & { store: MediaStore };
+  sources?: PullOptions & { open?: OpenSource };
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
@@ -34,6 +40,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     callIngest.definitionsChanged();
     return searchSync.applySettings();
   };
+  const recordings = new Recordings(db, settings.recordings.store, settings.secretKey, settings.publicUrl, settings.recordings);
   return {
     adminAuth: new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds),
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds),
@@ -41,7 +48,9 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     operators: new Operators(db, departments),
     customFields: new CustomFields(db, customFieldsChanged),
     callIngest,
-    communications: new Communications(db, searchIndex),
+    communications: new Communications(db, searchIndex, recordings),
+    recordings,
+    pullSources: new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources),
     transcripts: new Transcripts(db),
     health: new Health(db, searchIndex, searchSync),
     searchIndex,

@@ -2,8 +2,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../../server/db/migrator.js';
 import { migrationProvider } from '../../migrations/index.js';
+import { migrateToLatest } from '../../server/db/migrator.js';
 import type { Database } from '../../server/db/schema.js';
 import { createTestContext, type TestContext } from '../support/context.js';
 import { callBody, postCall, seedWorld } from '../support/fixtures.js';
@@ -109,7 +109,8 @@ describe('database unavailable', () => {
     const down = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 2000 }) }),
     });
-    const services = createServices(down, { secretKey: 'k'.repeat(32), publicUrl: 'http://x', tokenCacheSeconds: 0 });
+    const { testRecordingSettings } = await import('../support/recordings.js');
+    const services = createServices(down, { secretKey: 'k'.repeat(32), publicUrl: 'http://x', tokenCacheSeconds: 0, recordings: testRecordingSettings() });
     const app = createApp({ services, metrics: createMetrics(), logger: createLogger('silent'), bodyLimitBytes: 1 << 20, version: 'test' });
     const res = await app.request('/api/v1/integrations/00000000-0000-4000-8000-000000000000/phone_calls', { method: 'POST', headers: { authorization: 'x' }, body: '{}' });
     expect(res.status).toBe(503);

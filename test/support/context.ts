@@ -7,6 +7,7 @@ import { createMetrics } from '../../server/http/metrics.js';
 import { createLogger } from '../../server/logger.js';
 import type { Database } from '../../server/db/schema.js';
 import { createServices, type ServiceSettings } from '../../server/services/index.js';
+import { testRecordingSettings } from './recordings.js';
 import { adminQuery, databaseUrl, dropDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -40,11 +41,13 @@ export interface TestContextOptions {
 export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
   const { name, url } = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // Connections ended by the server when the test database is dropped must not crash the run.
+  // Connections ended by the server when the test database is dropped must not crash the run: idle ones
+  // report on the pool, and pool.end() resolves before its clients' sockets close.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const settings = typeof options.settings === 'function' ? options.settings(db) : options.settings;
-  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, ...settings });
+  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, recordings: testRecordingSettings(), ...settings });
   await services.adminAuth.ensureAdminToken(ADMIN_TOKEN);
   const app = createApp({
     services,

@@ -2,14 +2,16 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CallIngest } from '../../services/call-ingest.js';
 import type { Integrations } from '../../services/integrations.js';
+import type { Recordings } from '../../services/recordings.js';
 import type { Transcripts } from '../../services/transcripts.js';
 import { integrationAuth, type IntegrationEnv } from '../auth.js';
 import { jsonBody } from '../json-body.js';
+import { ingestMultipartCall, isMultipart } from '../multipart-call.js';
 import type { Metrics } from '../metrics.js';
 import { errorResponses } from '../schemas/common.js';
 import { IngestResponseSchema, PhoneCallSchema, TranscriptSchema } from '../schemas/phone-call.js';
 
-export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; transcripts: Transcripts; metrics: Metrics }) {
+export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; transcripts: Transcripts; recordings: Recordings; metrics: Metrics }) {
   const app = new OpenAPIHono<IntegrationEnv>();
 
   app.openAPIRegistry.registerPath(
@@ -19,7 +21,10 @@ export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: 
       tags: ['ingest'],
       security: [{ integrationToken: [] }],
       summary: 'Post a phone call; the same uid again updates it',
-      description: 'The body is read as JSON whatever the Content-Type. `Authorization: <token>` or `Bearer <token>`.',
+      description:
+        'The body is read as JSON whatever the Content-Type, except multipart/form-data: then the fields are form fields ' +
+        '(or one `call` part holding the JSON body) and the audio is the `recording` file part, which makes media_url optional. ' +
+        '`Authorization: <token>` or `Bearer <token>`.',
       request: {
         params: z.object({ integration_id: z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } }) }),
         body: { required: true, content: { 'application/json': { schema: PhoneCallSchema } } },
@@ -31,12 +36,24 @@ export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: 
       },
     }),
   );
-  app.post('/', integrationAuth(deps.integrations), jsonBody(PhoneCallSchema), async (c) => {
+  app.post(
+    '/',
+    integrationAuth(deps.integrations),
+    async (c, next) => {
+      if (!isMultipart(c)) return next();
+      const integration = c.get('integration');
+      const result = await ingestMultipartCall(c, deps, { id: integration.id, defaultTimezone: integration.default_timezone });
+      deps.metrics.callsIngested.inc({ status: result.status });
+      return c.json(result, result.status === 'created' ? 201 : 200);
+    },
+    jsonBody(PhoneCallSchema),
+    async (c) => {
     const integration = c.get('integration');
     const result = await deps.callIngest.ingest(c.get('body'), c.get('rawBody'), { id: integration.id, defaultTimezone: integration.default_timezone });
     deps.metrics.callsIngested.inc({ status: result.status });
     return c.json(result, result.status === 'created' ? 201 : 200);
-  });
+    },
+  );
 
   app.openAPIRegistry.registerPath(
     createRoute({

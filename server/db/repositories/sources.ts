@@ -1,0 +1,187 @@
+// Pull sources: their config and cursor, a run lease, and the per-source log of records seen.
+import { sql } from 'kysely';
+import type { Executor } from './executor.js';
+import type { SourcesTable } from '../schema.js';
+
+export interface SourceRow {
+  id: string;
+  name: string;
+  kind: SourcesTable['kind'];
+  integration_id: string;
+  schedule: string;
+  active: boolean;
+  config: Record<string, unknown>;
+  cursor: Record<string, string | number> | null;
+  last_run_at: Date | null;
+  last_error: string | null;
+  last_stats: Record<string, unknown> | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = ['id', 'name', 'kind', 'integration_id', 'schedule', 'active', 'config', 'cursor', 'last_run_at', 'last_error', 'last_stats', 'created_at', 'updated_at'] as const;
+
+export interface NewSource {
+  name: string;
+  kind: SourcesTable['kind'];
+  integration_id: string;
+  schedule: string;
+  active: boolean;
+  config: Record<string, unknown>;
+}
+
+export async function insertSource(db: Executor, source: NewSource): Promise<SourceRow> {
+  return (await db
+    .insertInto('sources')
+    .values({ ...source, config: JSON.stringify(source.config) })
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow()) as SourceRow;
+}
+
+export async function updateSource(db: Executor, id: string, changes: Partial<Omit<NewSource, 'kind' | 'integration_id'>>): Promise<SourceRow | undefined> {
+  const { config, ...rest } = changes;
+  return (await db
+    .updateTable('sources')
+    .set({ ...rest, ...(config ? { config: JSON.stringify(config) } : {}), updated_at: new Date() })
+    .where('id', '=', id)
+    .returning(COLUMNS)
+    .executeTakeFirst()) as SourceRow | undefined;
+}
+
+export async function findSource(db: Executor, id: string): Promise<SourceRow | undefined> {
+  return (await db.selectFrom('sources').select(COLUMNS).where('id', '=', id).executeTakeFirst()) as SourceRow | undefined;
+}
+
+export async function listSources(db: Executor): Promise<SourceRow[]> {
+  return (await db.selectFrom('sources').select(COLUMNS).orderBy('created_at').execute()) as SourceRow[];
+}
+
+/** Takes the run lease unless another run holds an unexpired one; false when it is held. */
+export async function takeRunLease(db: Executor, id: string, seconds: number): Promise<boolean> {
+  const { rows } = await sql`
+    UPDATE sources SET running_until = now() + make_interval(secs => ${seconds})
+    WHERE id = ${id} AND (running_until IS NULL OR running_until < now()) RETURNING id`.execute(db);
+  return rows.length > 0;
+}
+
+/** A run renews its lease after every page, so a crashed run blocks the next one only briefly. */
+export async function extendRunLease(db: Executor, id: string, seconds: number): Promise<void> {
+  await sql`UPDATE sources SET running_until = now() + make_interval(secs => ${seconds}) WHERE id = ${id}`.execute(db);
+}
+
+export async function finishRun(db: Executor, id: string, stats: Record<string, unknown>, error: string | null): Promise<void> {
+  await sql`
+    UPDATE sources SET running_until = NULL, last_run_at = now(), last_error = ${error}, last_stats = ${JSON.stringify(stats)}::jsonb
+    WHERE id = ${id}`.execute(db);
+}
+
+export async function saveCursor(db: Executor, id: string, cursor: Record<string, string | number> | null): Promise<void> {
+  await db.updateTable('sources').set({ cursor: cursor === null ? null : JSON.stringify(cursor) }).where('id', '=', id).execute();
+}
+
+export interface SourceRecordValues {
+  record_key: string;
+  communication_id: string | null;
+  state: 'done' | 'skipped' | 'waiting' | 'missing';
+  started_at: Date;
+  recording: Record<string, unknown> | null;
+  detail: string | null;
+}
+
+export async function knownRecordKeys(db: Executor, sourceId: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db.selectFrom('source_records').select('record_key').where('source_id', '=', sourceId).where('record_key', 'in', keys).execute();
+  return new Set(rows.map((r) => r.record_key));
+}
+
+export async function saveRecords(db: Executor, sourceId: string, records: SourceRecordValues[]): Promise<void> {
+  if (records.length === 0) return;
+  await db
+    .insertInto('source_records')
+    .values(
+      records.map((r) => ({
+        source_id: sourceId,
+        record_key: r.record_key,
+        communication_id: r.communication_id,
+        state: r.state,
+        started_at: r.started_at,
+        recording: r.recording ? JSON.stringify(r.recording) : null,
+        detail: r.detail,
+        attempts: r.state === 'waiting' ? 1 : 0,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['source_id', 'record_key']).doUpdateSet({
+        communication_id: sql`excluded.communication_id`,
+        state: sql`excluded.state`,
+        recording: sql`excluded.recording`,
+        detail: sql`excluded.detail`,
+        updated_at: new Date(),
+      }),
+    )
+    .execute();
+}
+
+export interface WaitingRecord {
+  record_key: string;
+  communication_id: string;
+  recording: Record<string, unknown>;
+  started_at: Date;
+  first_seen_at: Date;
+  attempts: number;
+  state: 'waiting' | 'missing' | 'done' | 'skipped';
+}
+
+/** Records whose recording has not appeared yet, oldest first. */
+export async function waitingRecords(db: Executor, sourceId: string, limit: number): Promise<WaitingRecord[]> {
+  return (await db
+    .selectFrom('source_records')
+    .select(['record_key', 'communication_id', 'recording', 'started_at', 'first_seen_at', 'attempts', 'state'])
+    .where('source_id', '=', sourceId)
+    .where('state', '=', 'waiting')
+    .orderBy('first_seen_at')
+    .limit(limit)
+    .execute()) as WaitingRecord[];
+}
+
+/** Records with a recording to look for again, started in [from, to): waiting and missing ones. */
+export async function recordsToRepull(db: Executor, sourceId: string, from: Date, to: Date, afterKey: string, limit: number): Promise<WaitingRecord[]> {
+  return (await db
+    .selectFrom('source_records')
+    .select(['record_key', 'communication_id', 'recording', 'started_at', 'first_seen_at', 'attempts', 'state'])
+    .where('source_id', '=', sourceId)
+    .where('state', 'in', ['waiting', 'missing'])
+    .where('recording', 'is not', null)
+    .where('started_at', '>=', from)
+    .where('started_at', '<', to)
+    .where('record_key', '>', afterKey)
+    .orderBy('record_key')
+    .limit(limit)
+    .execute()) as WaitingRecord[];
+}
+
+export async function countToRepull(db: Executor, sourceId: string, from: Date, to: Date): Promise<number> {
+  const row = await db
+    .selectFrom('source_records')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('source_id', '=', sourceId)
+    .where('state', 'in', ['waiting', 'missing'])
+    .where('recording', 'is not', null)
+    .where('started_at', '>=', from)
+    .where('started_at', '<', to)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function setRecordState(db: Executor, sourceId: string, key: string, state: 'done' | 'waiting' | 'missing', detail: string | null): Promise<void> {
+  await db
+    .updateTable('source_records')
+    .set({ state, detail, attempts: sql`attempts + 1`, updated_at: new Date() })
+    .where('source_id', '=', sourceId)
+    .where('record_key', '=', key)
+    .execute();
+}
+
+export async function analyzeRecordLog(db: Executor): Promise<void> {
+  await sql`ANALYZE source_records`.execute(db);
+}

@@ -1,0 +1,226 @@
+// Use cases around call recordings: store an upload or a fetched media_url (probe, content-address,
+// link to the call), drain the media outbox with retries, describe a call's media with a signed URL,
+// and open a recording for ranged playback.
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { backoffDelayMs, exhausted, type BackoffPolicy } from '../domain/backoff.js';
+import { Forbidden, MediaTooLarge, NotFound } from '../domain/errors.js';
+import { checkMediaSignature, signMediaPath } from '../domain/media-signature.js';
+import type { Executor } from '../db/repositories/executor.js';
+import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
+import { bury, claim, complete, reschedule, type ClaimedMessage } from '../db/repositories/outbox.js';
+import type { DestinationPolicy } from '../media/destination-policy.js';
+import { download, FetchFailed } from '../media/downloader.js';
+import type { MediaStore } from '../media/port.js';
+import { probeAudio } from '../media/probe.js';
+
+export interface RecordingSettings {
+  /** Largest recording accepted, uploaded or fetched. */
+  limitBytes: number;
+  fetchTimeoutMs: number;
+  maxRedirects: number;
+  /** Where fetches of posted media_url may go. */
+  policy: DestinationPolicy;
+  urlTtlSeconds: number;
+  fetchBatch?: number;
+  fetchConcurrency?: number;
+  backoff?: BackoffPolicy;
+}
+
+export interface FetchReport {
+  fetched: number;
+  retried: number;
+  failed: number;
+}
+
+export interface StagedRecording {
+  save(): Promise<MediaRow>;
+  discard(): Promise<void>;
+}
+
+export interface Playback {
+  media: MediaRow;
+  size: number;
+  etag: string;
+  read(start: number, end: number): Readable;
+}
+
+/** Stored recordings never change (content-addressed), so playback keeps the last ones it looked up. */
+const PLAYBACK_CACHE_SIZE = 1024;
+
+export class Recordings {
+  private readonly playable = new Map<string, { media: MediaRow; size: number }>();
+
+  constructor(
+    private readonly db: Executor,
+    private readonly store: MediaStore,
+    private readonly secretKey: string,
+    private readonly publicUrl: string,
+    private readonly settings: RecordingSettings,
+  ) {}
+
+  get limitBytes(): number {
+    return this.settings.limitBytes;
+  }
+
+  /**
+   * Streams a recording to a temporary file and probes it; nothing is kept until `save()` (then the blob
+   * moves under its hash and gets its row; corrupt audio is kept and flagged), `discard()` removes it.
+   */
+  async stage(body: Readable, declaredMime: string | undefined): Promise<StagedRecording> {
+    const staged = await this.store.stage(body, this.settings.limitBytes);
+    let probe;
+    try {
+      probe = await probeAudio(staged.path, declaredMime);
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+    if (staged.size === 0) probe = { ...probe, ok: false, error: 'the recording is empty' };
+    return {
+      save: async () => {
+        await staged.commit();
+        return upsertMedia(this.db, {
+          sha256: staged.sha256,
+          size_bytes: staged.size,
+          mime: probe.mime,
+          format: probe.format,
+          duration_s: probe.durationS,
+          state: probe.ok ? 'ready' : 'corrupt',
+          probe_error: probe.error,
+        });
+      },
+      discard: () => staged.discard(),
+    };
+  }
+
+  async save(body: Readable, declaredMime: string | undefined): Promise<MediaRow> {
+    const staged = await this.stage(body, declaredMime);
+    try {
+      return await staged.save();
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+  }
+
+  /** PUT .../phone_calls/{uid}/recording: the call must exist; the body replaces its recording. */
+  async upload(integrationId: string, uid: string, body: Readable, declaredMime: string | undefined) {
+    const communicationId = await findCallId(this.db, integrationId, uid);
+    if (!communicationId) throw new NotFound('communication', 'communication_not_found');
+    const media = await this.save(body, declaredMime);
+    await attachMedia(this.db, communicationId, media);
+    return { id: communicationId, uid, media: this.describeMedia(media, null) };
+  }
+
+  /** Links an already stored recording (a multipart part) to a call. */
+  async attach(communicationId: string, media: MediaRow): Promise<void> {
+    await attachMedia(this.db, communicationId, media);
+  }
+
+  /** A recording a pull source found on disk. */
+  importFile(path: string): Promise<MediaRow> {
+    return this.save(createReadStream(path), undefined);
+  }
+
+  /** A recording a pull source serves over HTTP: the admin configured that endpoint, so no destination policy. */
+  async importUrl(url: string, headers: Record<string, string>): Promise<MediaRow> {
+    const { body, contentType } = await download(url, { ...this.downloadLimits(), policy: null, headers });
+    return this.save(body, contentType);
+  }
+
+  /** One pass over due `media` outbox rows: download each, store it, link it; retry or give up. */
+  async fetchPending(): Promise<FetchReport> {
+    const report: FetchReport = { fetched: 0, retried: 0, failed: 0 };
+    const leaseSeconds = Math.ceil(this.settings.fetchTimeoutMs / 1000) + 60;
+    for (;;) {
+      const batch = await claim(this.db, 'media', this.settings.fetchBatch ?? 16, leaseSeconds);
+      if (batch.length === 0) return report;
+      const queue = [...batch];
+      const worker = async () => {
+        for (let message = queue.shift(); message; message = queue.shift()) report[await this.fetchOne(message)]++;
+      };
+      await Promise.all(Array.from({ length: this.settings.fetchConcurrency ?? 4 }, worker));
+    }
+  }
+
+  private async fetchOne(message: ClaimedMessage): Promise<keyof FetchReport> {
+    const communicationId = String(message.payload.communication_id);
+    const url = String(message.payload.url);
+    try {
+      const { body, contentType } = await download(url, { ...this.downloadLimits(), policy: this.settings.policy });
+      const media = await this.save(body, contentType);
+      await attachMedia(this.db, communicationId, media, url);
+      await complete(this.db, [message.id]);
+      return 'fetched';
+    } catch (error) {
+      const permanent = (error instanceof FetchFailed && error.permanent) || error instanceof MediaTooLarge;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (permanent || exhausted(message.attempts, this.settings.backoff)) {
+        await bury(this.db, [message.id], reason);
+        await markMediaFailed(this.db, communicationId, 'failed', reason);
+        return 'failed';
+      }
+      await reschedule(this.db, [message.id], backoffDelayMs(message.attempts, this.settings.backoff), reason);
+      return 'retried';
+    }
+  }
+
+  /** The `media` block of a communication as the API shows it. */
+  async describe(communicationId: string) {
+    return (await this.describeMany([communicationId])).get(communicationId) ?? null;
+  }
+
+  /** `media` blocks of several communications (a search page), by communication id. */
+  async describeMany(communicationIds: string[]) {
+    const blocks = new Map<string, ReturnType<Recordings['describeCall']>>();
+    for (const [id, call] of await findCallMedias(this.db, communicationIds)) blocks.set(id, this.describeCall(call));
+    return blocks;
+  }
+
+  private describeCall(call: CallMedia) {
+    if (call.media) return this.describeMedia(call.media, call.media_url);
+    if (!call.media_url && !call.media_state) return null;
+    return { id: null, state: call.media_state ?? 'pending', source_url: call.media_url, url: null, error: call.media_error };
+  }
+
+  private describeMedia(media: MediaRow, sourceUrl: string | null) {
+    const expires = Math.floor(Date.now() / 1000) + this.settings.urlTtlSeconds;
+    return {
+      id: media.id,
+      state: media.state,
+      source_url: sourceUrl,
+      url: `${this.publicUrl}${signMediaPath(media.id, expires, this.secretKey)}`,
+      url_expires_at: new Date(expires * 1000).toISOString(),
+      mime: media.mime,
+      format: media.format,
+      size: Number(media.size_bytes),
+      duration: media.duration_s,
+      sha256: media.sha256,
+      error: media.probe_error,
+    };
+  }
+
+  /** Checks a signed URL and opens the recording it names. */
+  async playback(mediaId: string, expires: number, sig: string): Promise<Playback> {
+    const check = checkMediaSignature(mediaId, expires, sig, this.secretKey, Math.floor(Date.now() / 1000));
+    if (check !== 'valid') {
+      throw new Forbidden(check === 'expired' ? 'url_expired' : 'invalid_signature', check === 'expired' ? 'the media URL has expired' : 'the media URL signature is wrong');
+    }
+    const { media, size } = this.playable.get(mediaId) ?? (await this.lookUpPlayable(mediaId));
+    return { media, size, etag: `"${media.sha256}"`, read: (start, end) => this.store.read(media.sha256, start, end) };
+  }
+
+  private async lookUpPlayable(mediaId: string) {
+    const media = await findMedia(this.db, mediaId);
+    const size = media ? await this.store.size(media.sha256) : undefined;
+    if (!media || size === undefined) throw new NotFound('media', 'media_not_found');
+    if (this.playable.size >= PLAYBACK_CACHE_SIZE) this.playable.delete(this.playable.keys().next().value!);
+    this.playable.set(mediaId, { media, size });
+    return { media, size };
+  }
+
+  private downloadLimits() {
+    return { limitBytes: this.settings.limitBytes, timeoutMs: this.settings.fetchTimeoutMs, maxRedirects: this.settings.maxRedirects };
+  }
+}
