@@ -37,7 +37,7 @@ async function admin(sql: string) {
 }
 
 async function startServer(url: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', EARSHOT_ADMIN_TOKEN: ADMIN, EARSHOT_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
