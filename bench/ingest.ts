@@ -38,7 +38,7 @@ async function admin(sql: string) {
 
 async function startServer(url: string) {
   const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', EARSHOT_ADMIN_TOKEN: ADMIN, EARSHOT_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10' },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', EARSHOT_ADMIN_TOKEN: ADMIN, EARSHOT_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10', EARSHOT_INGEST_RATE_LIMIT: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {

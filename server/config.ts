@@ -36,6 +36,7 @@ const envSchema = z.object({
   EARSHOT_BODY_LIMIT: optional(byteSize).default(10 * 1024 * 1024),
   EARSHOT_INGEST_BATCH_MAX: optional(z.coerce.number().int().min(1).max(5000)).default(256),
   EARSHOT_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)).default(2),
+  EARSHOT_INGEST_RATE_LIMIT: optional(z.coerce.number().int().min(0).max(1_000_000)).default(1000),
   EARSHOT_TOKEN_CACHE_SECONDS: optional(z.coerce.number().int().min(0).max(300)).default(5),
   EARSHOT_PHONE_REGION: optional(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as RU')),
   // Recordings (issue 4): uploads, media_url fetching, signed playback URLs.
@@ -61,6 +62,8 @@ export interface Config {
   dataDir: string;
   bodyLimitBytes: number;
   tokenCacheSeconds: number;
+  /** Requests per second one integration may make (0: no limit). */
+  ingestRateLimit: number;
   ingestBatchMax: number;
   ingestConcurrency: number;
   phoneRegion: CountryCode | undefined;
@@ -98,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.EARSHOT_DATA_DIR,
     bodyLimitBytes: e.EARSHOT_BODY_LIMIT,
     tokenCacheSeconds: e.EARSHOT_TOKEN_CACHE_SECONDS,
+    ingestRateLimit: e.EARSHOT_INGEST_RATE_LIMIT,
     ingestBatchMax: e.EARSHOT_INGEST_BATCH_MAX,
     ingestConcurrency: e.EARSHOT_INGEST_CONCURRENCY,
     phoneRegion: e.EARSHOT_PHONE_REGION as CountryCode | undefined,

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     secretKey: secret.key,
     publicUrl: config.publicUrl,
     tokenCacheSeconds: config.tokenCacheSeconds,
+    ingestRateLimit: config.ingestRateLimit,
     ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
     searchIndex: openSearchIndex(config, database.db),
     recordings: recordingSettings(config),

@@ -32,6 +32,7 @@ export async function startEarshot(url: string, port: number, env: Record<string
       EARSHOT_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
       EARSHOT_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
       LOG_LEVEL: 'warn',
+      EARSHOT_INGEST_RATE_LIMIT: '0', // benchmarks measure capacity from one integration
       DATABASE_POOL_SIZE: '10',
       ...env,
     },

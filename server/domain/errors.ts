@@ -89,5 +89,12 @@ export class MediaTooLarge extends PayloadTooLarge {
   }
 }
 
+/** Over a rate limit: 429 with Retry-After. */
+export class TooManyRequests extends DomainError {
+  constructor(readonly retryAfterSeconds: number, what: string) {
+    super('rate_limited', `${what}; retry after ${retryAfterSeconds} s`);
+  }
+}
+
 /** A signed URL that is wrong or expired: 403. */
 export class Forbidden extends DomainError {}

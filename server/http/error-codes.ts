@@ -37,6 +37,7 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   source_not_found: { status: 404, description: 'No pull source has this id.' },
   source_running: { status: 409, description: 'The source is being pulled right now; try again when that run ends.' },
   source_unreachable: { status: 422, description: 'The source config is well-formed but its file, database or server cannot be read.' },
+  rate_limited: { status: 429, description: 'Over a rate limit (per integration on ingest: EARSHOT_INGEST_RATE_LIMIT); retry after Retry-After seconds.' },
   service_unavailable: { status: 503, description: 'The database is unreachable; retry after Retry-After seconds.' },
   internal_error: { status: 500, description: 'A fault on our side; the request id finds it in the log.' },
 };

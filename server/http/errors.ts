@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { BadRequest, Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { BadRequest, Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 
 export function errorBody(c: Context, code: string, message: string, details: ErrorDetail[] = []) {
   return { error: { code, message, details, request_id: c.get('requestId') as string } };
@@ -19,6 +19,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
   if (error instanceof NotFound) return 404;
   if (error instanceof Conflict) return 409;
   if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof TooManyRequests) return 429;
   if (error instanceof Unprocessable) return 422;
   if (error instanceof BadRequest) return 400;
   return 400;
@@ -36,6 +37,7 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 export function handleError(error: unknown, c: Context, log: (error: unknown) => void) {
+  if (error instanceof TooManyRequests) c.header('Retry-After', String(error.retryAfterSeconds));
   if (error instanceof DomainError) return respondError(c, statusOf(error), error.code, error.message, error.details);
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;

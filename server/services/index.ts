@@ -23,6 +23,8 @@ export interface ServiceSettings {
   secretKey: string;
   publicUrl: string;
   tokenCacheSeconds: number;
+  /** Requests per second one integration may make; no limit when 0 or not given. */
+  ingestRateLimit?: number;
   ingest?: CallIngestOptions;
   /** The search engine; the Postgres index over this database when not given. */
   searchIndex?: SearchIndex;
@@ -43,7 +45,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const recordings = new Recordings(db, settings.recordings.store, settings.secretKey, settings.publicUrl, settings.recordings);
   return {
     adminAuth: new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds),
-    integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds),
+    integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds, settings.ingestRateLimit ?? 0),
     departments,
     operators: new Operators(db, departments),
     customFields: new CustomFields(db, customFieldsChanged),

@@ -1,6 +1,7 @@
 // Use cases: create integrations, rotate their tokens, and authenticate ingest requests.
 import { generateToken, hashToken, tokenMatches } from '../domain/tokens.js';
-import { NotFound, Unauthorized } from '../domain/errors.js';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { NotFound, TooManyRequests, Unauthorized } from '../domain/errors.js';
 import {
   findIntegrationWithHash,
   insertIntegration,
@@ -26,14 +27,18 @@ export interface IntegrationView {
 
 export class Integrations {
   private readonly cache: TtlCache<string, (IntegrationRecord & { token_hash: string }) | undefined>;
+  private readonly limiter: RateLimiterMemory | undefined;
 
   constructor(
     private readonly db: Executor,
     private readonly secretKey: string,
     private readonly publicUrl: string,
     cacheSeconds: number,
+    /** Requests per second one integration may make (0: no limit). */
+    ratePerSecond = 0,
   ) {
     this.cache = new TtlCache(cacheSeconds * 1000);
+    this.limiter = ratePerSecond > 0 ? new RateLimiterMemory({ points: ratePerSecond, duration: 1 }) : undefined;
   }
 
   async create(input: { name: string; default_timezone?: string | null | undefined }): Promise<IntegrationView & { token: string }> {
@@ -58,11 +63,18 @@ export class Integrations {
     return { ...this.view(row), token };
   }
 
-  /** The integration a token opens; NotFound for an unknown id, Unauthorized for a wrong token. */
+  /**
+   * The integration a token opens; NotFound for an unknown id, Unauthorized for a wrong token,
+   * TooManyRequests once the integration is over its rate (only authenticated requests count).
+   */
   async authenticate(id: string, token: string | undefined): Promise<IntegrationRecord> {
     const row = await this.cache.get(id, () => findIntegrationWithHash(this.db, id));
     if (!row) throw new NotFound('integration', 'integration_not_found');
     if (!token || !tokenMatches(token, row.token_hash, this.secretKey) || !row.active) throw new Unauthorized();
+    await this.limiter?.consume(id).catch((refusal: unknown) => {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      throw new TooManyRequests(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)), 'this integration is over its request rate');
+    });
     return row;
   }
 
