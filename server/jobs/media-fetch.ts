@@ -9,8 +9,6 @@ export function mediaFetchJob(recordings: Recordings): Job {
     name: 'media-fetch',
     schedule: '*/30 * * * * *',
     wakeOn: { channel: OUTBOX_CHANNEL, payloads: ['media'] },
-    run: async () => {
-      await recordings.fetchPending();
-    },
+    run: async () => ({ ...(await recordings.fetchPending()) }),
   };
 }

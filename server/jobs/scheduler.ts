@@ -11,7 +11,8 @@ export interface Job {
   schedule: string;
   /** NOTIFY channel and the payloads (empty = any) that wake the job. */
   wakeOn?: { channel: string; payloads?: string[] };
-  run(): Promise<void>;
+  /** Does the work; what it returns (counts) goes into the debug log line of the run. */
+  run(): Promise<void | Record<string, number>>;
 }
 
 export interface JobRecorder {
@@ -92,9 +93,11 @@ export class Scheduler {
     try {
       await this.signals.exclusively(`earshot:job:${job.name}`, async () => {
         await this.recorder.started(job.name);
+        this.logger.debug({ job: job.name }, 'job run started');
         let error: string | null = null;
         try {
-          await job.run();
+          const summary = await job.run();
+          this.logger.debug({ job: job.name, ...summary }, 'job run finished');
         } catch (failure) {
           error = failure instanceof Error ? failure.message : String(failure);
           this.logger.warn({ job: job.name, err: failure }, 'job failed; it runs again on its next tick');

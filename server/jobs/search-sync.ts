@@ -9,6 +9,10 @@ export function searchSyncJob(sync: SearchSync, onDrained: (report: DrainReport)
     name: 'search-sync',
     schedule: '*/10 * * * * *',
     wakeOn: { channel: OUTBOX_CHANNEL, payloads: ['search'] },
-    run: async () => onDrained(await sync.drain()),
+    run: async () => {
+      const report = await sync.drain();
+      onDrained(report);
+      return { indexed: report.indexed, deleted: report.deleted, failed: report.failed };
+    },
   };
 }
