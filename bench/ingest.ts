@@ -8,6 +8,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
+import { ms, perSecond, report as section, times } from './lib/report.js';
 import { runFor, type RunStats } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -147,6 +148,15 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
     console.log(`\nbaseline (raw pg single-row INSERT, ${CLIENTS} clients): ${fmt(rawFirst)} | again after: ${fmt(rawSecond)}`);
     console.log(`earshot  (HTTP POST phone_calls, ${CLIENTS} clients):      ${fmt(ours)}`);
+    section({
+      title: 'Call ingestion',
+      command: `npm run bench:ingest -- --clients ${CLIENTS} --seconds ${SECONDS}`,
+      rows: [
+        { what: `calls/s, ${CLIENTS} clients over HTTP (raw: single-row INSERT, same concurrency)`, earshot: perSecond(ours.rate), baseline: `${perSecond(rawFirst.rate)} before, ${perSecond(rawSecond.rate)} after`, ratio: times(report.ratio) },
+        { what: 'latency p50 / p99', earshot: `${ms(ours.p50)} / ${ms(ours.p99)}`, baseline: `${ms(rawFirst.p50)} / ${ms(rawFirst.p99)}`, ratio: '' },
+        { what: 'server RSS (peak), server CPU per call', earshot: `${memory.rss.toFixed(0)} MB (${memory.peak.toFixed(0)} MB), ${serverCpuPerCallUs.toFixed(0)} µs`, baseline: '', ratio: '' },
+      ],
+    });
     console.log(`ratio earshot / baseline: ${report.ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB); server CPU ${serverCpuPerCallUs.toFixed(0)} µs/call`);
   } finally {
     server.kill('SIGTERM');

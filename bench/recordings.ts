@@ -26,6 +26,7 @@ import { createLogger } from '../server/logger.js';
 import { DestinationPolicy } from '../server/media/destination-policy.js';
 import { LocalMediaStore } from '../server/media/local-store.js';
 import { createServices } from '../server/services/index.js';
+import { perSecond, report, times } from './lib/report.js';
 import { runFor } from './lib/stats.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rows: { type: 'string', default: '100000' }, new: { type: 'string', default: '10000' } } });
@@ -178,6 +179,17 @@ async function main() {
     const ourUpload = await measureRss(() => put(port, `/api/v1/integrations/${integration.id}/phone_calls/upload/recording`, { authorization: integration.token }));
     console.log(`  earshot PUT .../recording (hash, fsync, probe): ${ourUpload.ms.toFixed(0)} ms, status ${ourUpload.result}, RSS +${ourUpload.growthMb.toFixed(0)} MB`);
     console.log(`  ratio earshot / baseline time: ${(ourUpload.ms / baseUpload.ms).toFixed(2)}×`);
+    const zeroBest = Math.min(zeroBig.ms, zeroRepeat.ms);
+    report({
+      title: 'Recordings',
+      command: 'npm run bench:recordings',
+      rows: [
+        { what: `CDR pull, ${NEW.toLocaleString('en-US')} new rows on a ${ROWS.toLocaleString('en-US')}-row table`, earshot: `${newBig.ms.toFixed(0)} ms`, baseline: `same on a ${NEW.toLocaleString("en-US")}-row table: ${newSmall.ms.toFixed(0)} ms`, ratio: times(newBig.ms / newSmall.ms) },
+        { what: `CDR pull, 0 new rows on the ${ROWS.toLocaleString('en-US')}-row table`, earshot: `${zeroBest.toFixed(0)} ms`, baseline: `same on the small table: ${zeroSmall.ms.toFixed(0)} ms`, ratio: times(zeroBest / zeroSmall.ms) },
+        { what: `random 64 KB Range seeks into a ${(size / 1e6).toFixed(0)} MB recording, 32 clients`, earshot: `${perSecond(ourSeeks.rate, ' seeks/s')}, RSS +${ourSeeks.growthMb.toFixed(0)} MB`, baseline: `bare node:http + fs: ${perSecond(baseSeeks.rate, ' seeks/s')}, RSS +${baseSeeks.growthMb.toFixed(0)} MB`, ratio: times(ourSeeks.rate / baseSeeks.rate) },
+        { what: `${(uploadSize / 1e6).toFixed(0)} MB PUT .../recording (hashed, fsync'd, probed)`, earshot: `${ourUpload.ms.toFixed(0)} ms, RSS +${ourUpload.growthMb.toFixed(0)} MB`, baseline: `bare node:http piping to a file: ${baseUpload.ms.toFixed(0)} ms, RSS +${baseUpload.growthMb.toFixed(0)} MB`, ratio: `${times(ourUpload.ms / baseUpload.ms)} time` },
+      ],
+    });
   } finally {
     for (const s of server) s.close();
     await db.destroy();

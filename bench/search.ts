@@ -18,6 +18,7 @@ import { recordingSettings } from '../server/media/recording-settings.js';
 import type { Database } from '../server/db/schema.js';
 import { createServices } from '../server/services/index.js';
 import { percentile } from './lib/stats.js';
+import { ms, perSecond, report, times } from './lib/report.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, keep: { type: 'boolean', default: false }, warmup: { type: 'string', default: '5' } } });
 const ROWS = Number(args.rows);
@@ -265,6 +266,14 @@ async function main() {
         `${row.query.padEnd(40)} earshot p50 ${row.earshot_p50.toFixed(1)} / p95 ${row.earshot_p95.toFixed(1)} ms | raw SQL (${raw.length} runs) p50 ${row.raw_p50.toFixed(1)} / p95 ${row.raw_p95.toFixed(1)} ms | p95 ratio ${(row.earshot_p95 / row.raw_p95).toFixed(2)}×`,
       );
     }
+    report({
+      title: `Search at ${ROWS.toLocaleString('en-US')} communications (Postgres engine)`,
+      command: `npm run bench:search -- --rows ${ROWS} --runs ${RUNS}`,
+      rows: [
+        ...results.map((r) => ({ what: `${r.query}: p50 / p95`, earshot: `${ms(r.earshot_p50)} / ${ms(r.earshot_p95)}`, baseline: `raw SQL (${r.raw_runs} runs): ${ms(r.raw_p50)} / ${ms(r.raw_p95)}`, ratio: times(r.earshot_p95 / r.raw_p95) })),
+        { what: 'full backfill into the Postgres index', earshot: perSecond(backfill.indexed / backfillSeconds, ' docs/s'), baseline: `COPY seed: ${perSecond(ROWS / seedSeconds, ' rows/s')}`, ratio: times(backfill.indexed / backfillSeconds / (ROWS / seedSeconds)) },
+      ],
+    });
     console.log(JSON.stringify({ rows: ROWS, runs: RUNS, seed_rows_per_s: ROWS / seedSeconds, backfill_docs_per_s: backfill.indexed / backfillSeconds, queries: results }, null, 2));
   } finally {
     await db.destroy();

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/repositories/executor.js';
 import type { IndexRebuild, IndexSettings } from './port.js';
-import { createCustomIndex, customIndexes, FIXED_INDEXES, indexNames, LIVE_TABLE, writeDocuments } from './postgres-storage.js';
+import { createCustomIndex, customIndexes, DOC_STATISTICS_TARGET, FIXED_INDEXES, indexNames, LIVE_TABLE, writeDocuments } from './postgres-storage.js';
 
 const REBUILD_TABLE = 'search_documents_rebuild';
 const SUFFIX = '_rebuild';
@@ -15,6 +15,7 @@ export async function startRebuild(db: Executor, resume: boolean): Promise<Index
   if (resume && !rows[0]!.present) throw new Error('no interrupted rebuild of the search index to resume; run without --after');
   if (!resume) await sql`DROP TABLE IF EXISTS ${sql.table(REBUILD_TABLE)}`.execute(db);
   await sql`CREATE TABLE IF NOT EXISTS ${sql.table(REBUILD_TABLE)} (LIKE search_documents INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(db);
+  await sql`ALTER TABLE ${sql.table(REBUILD_TABLE)} ALTER COLUMN doc SET STATISTICS ${sql.lit(DOC_STATISTICS_TARGET)}`.execute(db);
   if (!(await indexNames(db, REBUILD_TABLE)).includes(`search_documents_pkey${SUFFIX}`)) {
     await sql`ALTER TABLE ${sql.table(REBUILD_TABLE)} ADD CONSTRAINT ${sql.id(`search_documents_pkey${SUFFIX}`)} PRIMARY KEY (id)`.execute(db);
   }

@@ -9,6 +9,9 @@ import { numberExpression } from './postgres-filter.js';
 
 export const LIVE_TABLE = 'search_documents';
 
+/** Sample size for the planner's estimates of doc containment filters (migration 0006 explains why). */
+export const DOC_STATISTICS_TARGET = 1000;
+
 /** The indexes of search_documents as migration 0004 creates them, by name. */
 export const FIXED_INDEXES: Array<[string, RawBuilder<unknown>]> = [
   ['search_documents_doc_idx', sql`USING gin (doc jsonb_path_ops)`],

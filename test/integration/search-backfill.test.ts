@@ -103,6 +103,9 @@ describe('search backfill', () => {
     const found = (await (await ctx.admin('POST', '/api/v1/communications/search', { q: 'перезвонить' })).json()) as { items: Array<{ uid: string }> };
     expect(found.items.map((i) => i.uid)).toEqual(['b-0']);
     expect(await indexed()).toBe(12);
+    // The swapped-in table keeps the larger statistics sample for containment estimates (migration 0006).
+    const { rows } = await sql<{ target: number }>`SELECT attstattarget AS target FROM pg_attribute WHERE attrelid = 'search_documents'::regclass AND attname = 'doc'`.execute(ctx.db);
+    expect(rows[0]!.target).toBe(1000);
   });
 
   it('--reapply-raw applies values kept from before their field existed, clears those warnings, and makes them searchable', async () => {
