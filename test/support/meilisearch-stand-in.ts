@@ -34,6 +34,8 @@ export interface MeilisearchStandIn {
   failingRequests: number;
   /** How many of the next requests are never answered. */
   stallingRequests: number;
+  /** While true the engine is down: every connection is dropped unanswered. */
+  down: boolean;
   search: SearchHandler;
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function startMeilisearchStandIn(): Promise<MeilisearchStandIn> {
     taskOutcomes: [],
     failingRequests: 0,
     stallingRequests: 0,
+    down: false,
     search: () => ({ hits: [], estimatedTotalHits: 0 }),
   };
 
@@ -125,6 +128,7 @@ export async function startMeilisearchStandIn(): Promise<MeilisearchStandIn> {
   };
 
   const server = createServer((req, res) => {
+    if (standIn.down) return req.socket.destroy();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
