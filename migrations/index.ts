@@ -4,12 +4,14 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_call_batch_function.js';
 import * as m0004 from './0004_search.js';
 import * as m0005 from './0005_media.js';
+import * as m0008 from './0008_console.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_call_batch_function': m0002,
   '0004_search': m0004,
   '0005_media': m0005,
+  '0008_console': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -91,3 +91,13 @@ export class MediaTooLarge extends PayloadTooLarge {
 
 /** A signed URL that is wrong or expired: 403. */
 export class Forbidden extends DomainError {}
+
+/** Too many attempts (failed console logins): 429, retry after the given seconds. */
+export class TooManyRequests extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', message);
+  }
+}

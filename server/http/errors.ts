@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { BadRequest, Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { BadRequest, Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 
 export function errorBody(c: Context, code: string, message: string, details: ErrorDetail[] = []) {
   return { error: { code, message, details, request_id: c.get('requestId') as string } };
@@ -21,6 +21,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof Unprocessable) return 422;
   if (error instanceof BadRequest) return 400;
+  if (error instanceof TooManyRequests) return 429;
   return 400;
 }
 
