@@ -5,6 +5,7 @@ import * as m0002 from './0002_call_batch_function.js';
 import * as m0004 from './0004_search.js';
 import * as m0005 from './0005_media.js';
 import * as m0006 from './0006_search_statistics.js';
+import * as m0008 from './0008_console.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0004_search': m0004,
   '0005_media': m0005,
   '0006_search_statistics': m0006,
+  '0008_console': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

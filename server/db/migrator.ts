@@ -27,3 +27,9 @@ export async function pendingMigrations(db: Kysely<Database>): Promise<string[]>
   const all = await migrator.getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }
+
+/** Every known migration with when it was applied (undefined: pending), in order. */
+export async function migrationStates(db: Kysely<Database>): Promise<Array<{ name: string; executedAt: Date | undefined }>> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  return (await migrator.getMigrations()).map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}

@@ -156,6 +156,20 @@ export interface SourceRecordsTable {
   updated_at: UpdatedAt;
 }
 
+// Admin console (migrations/0008_console.ts).
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface ConsoleLoginFailuresTable {
+  id: Generated<number>;
+  client: string;
+  at: CreatedAt;
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -169,6 +183,8 @@ export interface Database {
   media: MediaTable;
   sources: SourcesTable;
   source_records: SourceRecordsTable;
+  console_sessions: ConsoleSessionsTable;
+  console_login_failures: ConsoleLoginFailuresTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

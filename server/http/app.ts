@@ -17,6 +17,7 @@ import { phoneCallRoutes } from './routes/phone-calls.js';
 import { mediaRoutes } from './routes/media.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { sourceRoutes } from './routes/admin-sources.js';
+import { consoleApp } from '../web/console.js';
 
 export interface AppDeps {
   services: Services;
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   app.route('/', docsRoutes(app, deps.version));
+  app.route('/console', consoleApp({ services, logger, version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }));
 
   app.notFound((c) => respondError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => handleError(error, c, (e) => logger.error({ err: e, request_id: c.get('requestId') }, 'unhandled error')));

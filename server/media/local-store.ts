@@ -2,7 +2,7 @@
 // Paths are built only from the hex hash we computed, never from caller input.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { MediaTooLarge } from '../domain/errors.js';
@@ -64,6 +64,12 @@ export class LocalMediaStore implements MediaStore {
 
   read(sha256: string, start: number, end: number): Readable {
     return createReadStream(this.pathOf(sha256), { start, end, highWaterMark: 64 * 1024 });
+  }
+
+  async volume(): Promise<{ totalBytes: number; freeBytes: number }> {
+    await mkdir(this.dir, { recursive: true });
+    const fs = await statfs(this.dir);
+    return { totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
   }
 
   private pathOf(sha256: string): string {

@@ -18,4 +18,6 @@ export interface MediaStore {
   size(sha256: string): Promise<number | undefined>;
   /** Reads bytes [start, end] (inclusive) of a committed blob. */
   read(sha256: string, start: number, end: number): Readable;
+  /** Space on the volume that holds the store, for the admin overview. */
+  volume(): Promise<{ totalBytes: number; freeBytes: number }>;
 }

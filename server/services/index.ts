@@ -3,6 +3,8 @@ import type { Executor } from '../db/repositories/executor.js';
 import { AdminAuth } from './admin-auth.js';
 import { CallIngest, type CallIngestOptions } from './call-ingest.js';
 import { Communications } from './communications.js';
+import { ConsoleOverview } from './console-overview.js';
+import { ConsoleSessions, type ConsoleSessionSettings } from './console-sessions.js';
 import { CustomFields } from './custom-fields.js';
 import { Departments } from './departments.js';
 import { Health } from './health.js';
@@ -31,6 +33,7 @@ export interface ServiceSettings {
   searchSync?: SearchSyncOptions;
   recordings: RecordingSettings & { store: MediaStore };
   sources?: PullOptions & { open?: OpenSource };
+  consoleSessions?: ConsoleSessionSettings;
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
@@ -43,8 +46,12 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     return searchSync.applySettings();
   };
   const recordings = new Recordings(db, settings.recordings.store, settings.secretKey, settings.publicUrl, settings.recordings);
+  const adminAuth = new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds);
+  const pullSources = new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources);
+  const health = new Health(db, searchIndex, searchSync);
+  const jobRuns = new JobRuns(db);
   return {
-    adminAuth: new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds),
+    adminAuth,
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds, settings.ingestRateLimit ?? 0),
     departments,
     operators: new Operators(db, departments),
@@ -52,13 +59,15 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     callIngest,
     communications: new Communications(db, searchIndex, recordings),
     recordings,
-    pullSources: new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources),
+    pullSources,
     transcripts: new Transcripts(db),
-    health: new Health(db, searchIndex, searchSync),
+    health,
     searchIndex,
     searchSync,
     searchBackfill: new SearchBackfill(db, searchSync),
-    jobRuns: new JobRuns(db),
+    jobRuns,
+    consoleSessions: new ConsoleSessions(db, adminAuth, settings.secretKey, settings.consoleSessions),
+    consoleOverview: new ConsoleOverview(db, health, pullSources, jobRuns, recordings),
   };
 }
 

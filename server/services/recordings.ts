@@ -7,7 +7,7 @@ import { backoffDelayMs, exhausted, type BackoffPolicy } from '../domain/backoff
 import { Forbidden, MediaTooLarge, NotFound } from '../domain/errors.js';
 import { checkMediaSignature, signMediaPath } from '../domain/media-signature.js';
 import type { Executor } from '../db/repositories/executor.js';
-import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
+import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, mediaTotals, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
 import { bury, claim, complete, reschedule, type ClaimedMessage } from '../db/repositories/outbox.js';
 import type { DestinationPolicy } from '../media/destination-policy.js';
 import { download, FetchFailed } from '../media/downloader.js';
@@ -199,6 +199,12 @@ export class Recordings {
       sha256: media.sha256,
       error: media.probe_error,
     };
+  }
+
+  /** What the media store holds and the room left on its volume. */
+  async storeUsage() {
+    const [totals, volume] = await Promise.all([mediaTotals(this.db), this.store.volume()]);
+    return { files: totals.files, stored_bytes: totals.bytes, volume_total_bytes: volume.totalBytes, volume_free_bytes: volume.freeBytes };
   }
 
   /** Checks a signed URL and opens the recording it names. */

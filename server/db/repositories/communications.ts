@@ -148,3 +148,13 @@ export async function updateCustomFieldValues(db: Executor, updates: Array<{ id:
 export async function databaseNow(db: Executor): Promise<Date> {
   return (await sql<{ now: Date }>`SELECT now() AS now`.execute(db)).rows[0]!.now;
 }
+
+/** Communications stored (first written) in each of the last `windows` spans of seconds, by the created_at index. */
+export async function countCreatedWithin(db: Executor, windows: number[]): Promise<number[]> {
+  const longest = Math.max(...windows);
+  const columns = windows.map((s) => sql<string>`count(*) FILTER (WHERE created_at > now() - make_interval(secs => ${s}))`);
+  const { rows } = await sql<Record<string, string>>`
+    SELECT ${sql.join(columns.map((c, i) => sql`${c} AS ${sql.ref(`w${i}`)}`))}
+    FROM communications WHERE created_at > now() - make_interval(secs => ${longest})`.execute(db);
+  return windows.map((_, i) => Number(rows[0]?.[`w${i}`] ?? 0));
+}

@@ -96,3 +96,12 @@ export async function findCallMedias(db: Executor, communicationIds: string[]): 
     }),
   );
 }
+
+/** How many recordings are stored and their bytes in all. */
+export async function mediaTotals(db: Executor): Promise<{ files: number; bytes: number }> {
+  const row = await db
+    .selectFrom('media')
+    .select((eb) => [eb.fn.countAll<string>().as('files'), eb.fn.coalesce(eb.fn.sum<string>('size_bytes'), eb.lit(0)).as('bytes')])
+    .executeTakeFirstOrThrow();
+  return { files: Number(row.files), bytes: Number(row.bytes) };
+}

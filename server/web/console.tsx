@@ -1,0 +1,162 @@
+// The admin console: server-rendered pages under /console on the API's own Hono app. Sign-in with the
+// admin token opens a session (HttpOnly, SameSite=Strict cookie; Secure behind https); every form carries
+// the session's CSRF token; failed sign-ins are rate-limited; security headers on every answer.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services/index.js';
+import { errorPage } from './error-page.js';
+import { CSRF_FIELD, Layout } from './layout.js';
+import type { NavEntry } from './nav.js';
+import type { ConsoleContext, ConsoleEnv, ConsolePage, Render } from './page.js';
+import { loginPage } from './pages/login.js';
+import { overviewPage } from './pages/overview.js';
+import { communicationsPage } from './pages/communications.js';
+import { staticAssets } from './static-assets.js';
+
+/** The console's pages in navigation order; CRM connectors and chats add their modules here. */
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage];
+
+export interface ConsoleDeps {
+  services: Services;
+  logger: Logger;
+  version: string;
+  bodyLimitBytes: number;
+}
+
+export const SESSION_COOKIE = 'earshot_session';
+const LOGIN_COOKIE = 'earshot_login';
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+export function consoleApp(deps: ConsoleDeps) {
+  const { services, version } = deps;
+  const app = new Hono<ConsoleEnv>();
+  const nav: NavEntry[] = CONSOLE_PAGES.map((p) => ({ href: `/console${p.path}`, label: p.label }));
+
+  const render: Render = (c, title, content, status = 200) =>
+    c.html(
+      <Layout title={title} nav={nav} current={c.req.path} csrf={c.var.session?.csrfToken} version={version}>
+        {content}
+      </Layout>,
+      status,
+    );
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        mediaSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  app.use(async (c, next) => {
+    await next();
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) c.header('cache-control', 'no-store');
+  });
+  app.use(bodyLimit({ maxSize: deps.bodyLimitBytes, onError: (c) => errorPage(c as ConsoleContext, render, 413, 'The form is larger than this server accepts.') }));
+  app.onError((error, c) => {
+    const status = errorPage.statusOf(error);
+    if (status === 500) deps.logger.error({ err: error, request_id: c.get('requestId' as never) }, 'console error');
+    return errorPage(c as ConsoleContext, render, status, status === 500 ? 'Something went wrong; the request id in the log identifies it.' : (error as Error).message);
+  });
+
+  app.route('/static', staticAssets(version));
+
+  // Sign-in: a form with its own CSRF cookie (there is no session yet).
+  app.get('/login', (c) => {
+    const token = randomBytes(18).toString('base64url');
+    setCookie(c, LOGIN_COOKIE, token, cookieOptions(c, 600));
+    return render(c, 'Sign in', loginPage({ csrf: token, next: safeNext(c.req.query('next')) }));
+  });
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, 'The sign-in form expired; open it again.');
+    const token = typeof form.token === 'string' ? form.token.trim() : '';
+    let signedIn;
+    try {
+      signedIn = await services.consoleSessions.signIn(token, clientOf(c));
+    } catch (error) {
+      const status = errorPage.statusOf(error);
+      if (status !== 401 && status !== 429) throw error;
+      if (status === 429) c.header('retry-after', String((error as { retryAfterSeconds: number }).retryAfterSeconds));
+      const csrf = randomBytes(18).toString('base64url');
+      setCookie(c, LOGIN_COOKIE, csrf, cookieOptions(c, 600));
+      const message = status === 429 ? (error as Error).message : 'That is not the admin token.';
+      return render(c, 'Sign in', loginPage({ csrf, next, error: message }), status);
+    }
+    deleteCookie(c, LOGIN_COOKIE, { path: '/console' });
+    setCookie(c, SESSION_COOKIE, signedIn.token, cookieOptions(c, services.consoleSessions.ttlSeconds));
+    return c.redirect(next, 303);
+  });
+
+  // Everything else needs a session; forms also need its CSRF token.
+  app.use(
+    createMiddleware<ConsoleEnv>(async (c, next) => {
+      const token = getCookie(c, SESSION_COOKIE);
+      const session = await services.consoleSessions.resolve(token);
+      if (!session || !token) {
+        if (SAFE_METHODS.has(c.req.method)) return c.redirect(`/console/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
+        return errorPage(c, render, 401, 'Sign in first.');
+      }
+      c.set('session', session);
+      c.set('sessionToken', token);
+      if (!SAFE_METHODS.has(c.req.method)) {
+        const form = await c.req.parseBody();
+        if (!sameToken(session.csrfToken, form[CSRF_FIELD])) return errorPage(c, render, 403, 'The form’s security token is missing or stale; reload the page and try again.');
+      }
+      await next();
+    }),
+  );
+
+  app.post('/logout', async (c) => {
+    await services.consoleSessions.signOut(c.var.sessionToken);
+    deleteCookie(c, SESSION_COOKIE, { path: '/console' });
+    return c.redirect('/console/login', 303);
+  });
+  app.get('/', (c) => c.redirect(`/console${CONSOLE_PAGES[0]!.path}`, 303));
+  for (const page of CONSOLE_PAGES) app.route(page.path, page.routes({ services, render }));
+  app.all('*', (c) => errorPage(c, render, 404, 'No such page.'));
+  return app;
+}
+
+function cookieOptions(c: Context, maxAge: number) {
+  const https = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+  return { path: '/console', httpOnly: true, sameSite: 'Strict', secure: https, maxAge } as const;
+}
+
+/** Where to go after sign-in: only a console path, never another site. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/console(\/[^\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console';
+}
+
+function sameToken(expected: string | undefined, sent: unknown): boolean {
+  if (!expected || typeof sent !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(sent);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The peer address, for counting failed sign-ins (no socket in in-process requests). */
+function clientOf(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

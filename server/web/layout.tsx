@@ -1,0 +1,74 @@
+// The page frame every console page shares: head with the static stylesheet and script, the navigation
+// built from the registered pages, a skip link, and the sign-out form.
+import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
+import type { NavEntry } from './nav.js';
+
+export interface LayoutProps {
+  title: string;
+  nav: NavEntry[];
+  /** Path of the current page, to mark its nav entry. */
+  current: string;
+  /** CSRF token of the session; absent on the sign-in page. */
+  csrf?: string | undefined;
+  version: string;
+  children?: Child;
+}
+
+export const STATIC_PREFIX = '/console/static';
+
+export function Layout({ title, nav, current, csrf, version, children }: LayoutProps) {
+  return (
+    <>
+      {raw('<!doctype html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${title} · earshot`}</title>
+          <link rel="stylesheet" href={`${STATIC_PREFIX}/console.css?v=${version}`} />
+          <link rel="icon" href="data:," />
+          <script src={`${STATIC_PREFIX}/console.js?v=${version}`} defer></script>
+        </head>
+        <body>
+          <a class="skip" href="#main">
+            Skip to content
+          </a>
+          <header class="top">
+            <span class="brand">earshot</span>
+            {csrf !== undefined && (
+              <nav aria-label="Console">
+                <ul>
+                  {nav.map((entry) => (
+                    <li>
+                      <a href={entry.href} aria-current={current.startsWith(entry.href) ? 'page' : undefined}>
+                        {entry.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            )}
+            {csrf !== undefined && (
+              <form method="post" action="/console/logout" class="logout">
+                <CsrfField token={csrf} />
+                <button type="submit">Sign out</button>
+              </form>
+            )}
+          </header>
+          <main id="main" tabindex={-1}>
+            <h1>{title}</h1>
+            {children}
+          </main>
+          <footer>earshot {version}</footer>
+        </body>
+      </html>
+    </>
+  );
+}
+
+export const CSRF_FIELD = '_csrf';
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={token} />;
+}
