@@ -98,3 +98,15 @@ export class TooManyRequests extends DomainError {
 
 /** A signed URL that is wrong or expired: 403. */
 export class Forbidden extends DomainError {}
+
+/** The HTTP status a domain error answers with, for the API and the console alike. */
+export function httpStatusOf(error: DomainError): 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 {
+  if (error instanceof Unauthorized) return 401;
+  if (error instanceof Forbidden) return 403;
+  if (error instanceof NotFound) return 404;
+  if (error instanceof Conflict) return 409;
+  if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof TooManyRequests) return 429;
+  if (error instanceof Unprocessable) return 422;
+  return 400;
+}

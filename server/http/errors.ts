@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { BadRequest, Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { DomainError, httpStatusOf, TooManyRequests, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 
 export function errorBody(c: Context, code: string, message: string, details: ErrorDetail[] = []) {
   return { error: { code, message, details, request_id: c.get('requestId') as string } };
@@ -13,17 +13,6 @@ export function respondError(c: Context, status: ContentfulStatusCode, code: str
   return c.json(errorBody(c, code, message, details), status);
 }
 
-function statusOf(error: DomainError): ContentfulStatusCode {
-  if (error instanceof Unauthorized) return 401;
-  if (error instanceof Forbidden) return 403;
-  if (error instanceof NotFound) return 404;
-  if (error instanceof Conflict) return 409;
-  if (error instanceof PayloadTooLarge) return 413;
-  if (error instanceof TooManyRequests) return 429;
-  if (error instanceof Unprocessable) return 422;
-  if (error instanceof BadRequest) return 400;
-  return 400;
-}
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
 
@@ -38,7 +27,7 @@ export function isUnavailable(error: unknown): boolean {
 
 export function handleError(error: unknown, c: Context, log: (error: unknown) => void) {
   if (error instanceof TooManyRequests) c.header('Retry-After', String(error.retryAfterSeconds));
-  if (error instanceof DomainError) return respondError(c, statusOf(error), error.code, error.message, error.details);
+  if (error instanceof DomainError) return respondError(c, httpStatusOf(error), error.code, error.message, error.details);
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return respondError(c, status, status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : 'bad_request', error.message);

@@ -1,6 +1,6 @@
 // The console's error answers: an HTML page with the status that fits the error.
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable } from '../domain/errors.js';
+import { DomainError, httpStatusOf, Unavailable } from '../domain/errors.js';
 import type { ConsoleContext, Render } from './page.js';
 
 export function errorPage(c: ConsoleContext, render: Render, status: ContentfulStatusCode, message: string) {
@@ -22,13 +22,5 @@ export function errorPage(c: ConsoleContext, render: Render, status: ContentfulS
 
 errorPage.statusOf = (error: unknown): ContentfulStatusCode => {
   if (error instanceof Unavailable) return 503;
-  if (!(error instanceof DomainError)) return 500;
-  if (error instanceof Unauthorized) return 401;
-  if (error instanceof Forbidden) return 403;
-  if (error instanceof NotFound) return 404;
-  if (error instanceof Conflict) return 409;
-  if (error instanceof PayloadTooLarge) return 413;
-  if (error instanceof Unprocessable) return 422;
-  if (error instanceof TooManyRequests) return 429;
-  return 400;
+  return error instanceof DomainError ? httpStatusOf(error) : 500;
 };

@@ -3,16 +3,13 @@
 // secrets — admin calls with right and wrong tokens, integration tokens shown, used, rotated and guessed,
 // a pull source whose database URL carries a password (accepted once, refused once). Then every secret is
 // looked for in everything the process wrote.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/context.js';
+import { startEarshot, type EarshotProcess } from '../support/earshot-process.js';
 import { startMeilisearchStandIn, type MeilisearchStandIn } from '../support/meilisearch-stand-in.js';
 import { dropDatabase } from '../support/test-database.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const SECRETS = {
   adminToken: 'Admin-Token-Redaction-5f1c9e',
   secretKey: 'Secret-Key-Redaction-0123456789abcdef-77aa',
@@ -26,9 +23,8 @@ const issued: string[] = []; // integration tokens shown once by the API
 
 let database: { name: string; url: string };
 let standIn: MeilisearchStandIn;
-let server: ChildProcess;
+let earshot: EarshotProcess;
 let base = '';
-let output = '';
 
 const withPassword = (url: string, password: string) => {
   const u = new URL(url);
@@ -39,45 +35,20 @@ const withPassword = (url: string, password: string) => {
 beforeAll(async () => {
   database = await createTestDatabase();
   standIn = await startMeilisearchStandIn();
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as { port: number };
-      probe.close(() => resolve(p));
-    });
+  earshot = await startEarshot({
+    // The test server trusts local connections, so any password is accepted: it only has to be there.
+    DATABASE_URL: withPassword(database.url, SECRETS.databasePassword),
+    MEILI_URL: standIn.url,
+    MEILI_MASTER_KEY: SECRETS.meiliKey,
+    EARSHOT_ADMIN_TOKEN: SECRETS.adminToken,
+    EARSHOT_SECRET_KEY: SECRETS.secretKey,
+    LOG_LEVEL: 'debug',
   });
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      // The test server trusts local connections, so any password is accepted: it only has to be there.
-      DATABASE_URL: withPassword(database.url, SECRETS.databasePassword),
-      MEILI_URL: standIn.url,
-      MEILI_MASTER_KEY: SECRETS.meiliKey,
-      EARSHOT_ADMIN_TOKEN: SECRETS.adminToken,
-      EARSHOT_SECRET_KEY: SECRETS.secretKey,
-      LOG_LEVEL: 'debug',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout!.on('data', (d) => (output += d));
-  server.stderr!.on('data', (d) => (output += d));
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error(`earshot did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  base = earshot.base;
 }, 60_000);
 
 afterAll(async () => {
-  if (server?.exitCode === null) {
-    server.kill('SIGKILL');
-    await new Promise((r) => server.once('exit', r));
-  }
+  await earshot?.stop('SIGKILL');
   await standIn?.close();
   if (database) await dropDatabase(database.name);
 });
@@ -135,8 +106,8 @@ describe('log redaction', () => {
     // A search through the Meilisearch stand-in (the key travels in a header).
     await call('/api/v1/communications/search', { body: {} });
 
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await earshot.stop();
+    const output = earshot.output();
 
     // The log is there and detailed (one line per request at debug): the test would notice silence.
     const lines = output.split('\n').filter(Boolean);

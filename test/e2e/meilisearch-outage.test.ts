@@ -1,57 +1,34 @@
 // earshot configured for Meilisearch (a local stand-in speaking its HTTP API) while the engine answers 500:
 // calls are still taken, readiness says search is unavailable and rows wait; when the engine is back the
 // backlog drains into it without anyone touching earshot.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/context.js';
+import { startEarshot, type EarshotProcess } from '../support/earshot-process.js';
 import { startMeilisearchStandIn, type MeilisearchStandIn } from '../support/meilisearch-stand-in.js';
 import { dropDatabase } from '../support/test-database.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const PORT = 19000 + (process.pid % 1000);
-const BASE = `http://127.0.0.1:${PORT}`;
+let BASE = '';
 const ADMIN = { authorization: 'Bearer outage-admin-token-0123456789', 'content-type': 'application/json' };
 let database: { name: string; url: string };
 let standIn: MeilisearchStandIn;
-let server: ChildProcess;
-let log = '';
+let earshot: EarshotProcess;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   standIn = await startMeilisearchStandIn();
   standIn.failingRequests = Number.MAX_SAFE_INTEGER;
-  server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      MEILI_URL: standIn.url,
-      MEILI_MASTER_KEY: 'outage-master-key-0123456789',
-      EARSHOT_ADMIN_TOKEN: 'outage-admin-token-0123456789',
-      EARSHOT_SECRET_KEY: 'outage-secret-key-0123456789abcdef0123',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  earshot = await startEarshot({
+    DATABASE_URL: database.url,
+    MEILI_URL: standIn.url,
+    MEILI_MASTER_KEY: 'outage-master-key-0123456789',
+    EARSHOT_ADMIN_TOKEN: 'outage-admin-token-0123456789',
+    EARSHOT_SECRET_KEY: 'outage-secret-key-0123456789abcdef0123',
   });
-  server.stdout!.on('data', (d) => (log += d));
-  server.stderr!.on('data', (d) => (log += d));
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${BASE}/readyz`)).ok) break;
-    } catch {}
-    if (i > 200) throw new Error(`earshot did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  BASE = earshot.base;
 }, 60_000);
 
 afterAll(async () => {
-  if (server?.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
+  await earshot?.stop();
   await standIn?.close();
   if (database) await dropDatabase(database.name);
 });
@@ -84,7 +61,7 @@ describe('Meilisearch outage', () => {
     expect((await post('after-recovery')).status).toBe(201);
     const deadline = Date.now() + 25_000;
     while ((await readiness()).outbox.search.pending > 0) {
-      if (Date.now() > deadline) throw new Error(`backlog did not drain:\n${log}`);
+      if (Date.now() > deadline) throw new Error(`backlog did not drain:\n${earshot.output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     const indexed = [...(standIn.documents.get('communications')?.values() ?? [])].map((d) => d.uid).sort();

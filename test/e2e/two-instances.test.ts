@@ -2,101 +2,44 @@
 // migrations are applied once, each background job runs on one instance at a time (the runs the two
 // logs report never overlap), and every outbox row is processed once (the documents the two instances
 // report indexing add up to exactly the calls posted).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnEarshot, waitReady, type EarshotProcess } from '../support/earshot-process.js';
 import { adminQuery, databaseUrl, dropDatabase, uniqueName } from '../support/test-database.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const ADMIN_TOKEN = 'two-instances-admin-token-0123456789';
 const CALLS = 400;
 
-interface Instance {
-  base: string;
-  process: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  output: string;
-}
-
 let dbName: string;
 let dataDir: string;
-const instances: Instance[] = [];
+const instances: EarshotProcess[] = [];
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-
-async function start(name: string): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl(dbName),
-      EARSHOT_ADMIN_TOKEN: ADMIN_TOKEN,
-      EARSHOT_SECRET_KEY: 'two-instances-secret-key-0123456789abcdef',
-      EARSHOT_DATA_DIR: path.join(dataDir, name),
-      LOG_LEVEL: 'debug',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const instance: Instance = { base: `http://127.0.0.1:${port}`, process: child, lines: [], output: '' };
-  let pending = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const complete = pending.split('\n');
-    pending = complete.pop()!;
-    for (const line of complete) {
-      instance.output += `${line}\n`;
-      try {
-        instance.lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {}
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (instance.output += chunk.toString()));
-  return instance;
-}
-
-async function ready(instance: Instance): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${instance.base}/readyz`)).ok) return;
-    } catch {}
-    if (i > 300) throw new Error(`earshot did not start:\n${instance.output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const env = (name: string) => ({
+  DATABASE_URL: databaseUrl(dbName),
+  EARSHOT_ADMIN_TOKEN: ADMIN_TOKEN,
+  EARSHOT_SECRET_KEY: 'two-instances-secret-key-0123456789abcdef',
+  EARSHOT_DATA_DIR: path.join(dataDir, name),
+  LOG_LEVEL: 'debug',
+});
 
 beforeAll(async () => {
   dbName = uniqueName('earshot_run_two');
   await adminQuery(`CREATE DATABASE "${dbName}"`);
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'earshot-two-'));
-  instances.push(await start('a'), await start('b'));
-  await Promise.all(instances.map(ready));
+  instances.push(await spawnEarshot(env('a')), await spawnEarshot(env('b')));
+  await Promise.all(instances.map((instance) => waitReady(instance)));
 }, 90_000);
 
 afterAll(async () => {
-  for (const { process: child } of instances) {
-    if (child.exitCode !== null) continue;
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await Promise.all(instances.map((instance) => instance.stop()));
   if (dbName) await dropDatabase(dbName);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-const admin = async (instance: Instance, route: string, body: unknown) => {
+const admin = async (instance: EarshotProcess, route: string, body: unknown) => {
   const res = await fetch(`${instance.base}${route}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, string>;
@@ -114,7 +57,7 @@ async function query<T>(text: string): Promise<T[]> {
 
 describe('two instances on one database', () => {
   it('apply the migrations once between them', async () => {
-    const applied = instances.map((i) => i.lines.find((l) => l.msg === 'database migrated')?.applied as string[] | undefined);
+    const applied = instances.map((i) => i.lines().find((l) => l.msg === 'database migrated')?.applied as string[] | undefined);
     expect(applied.every(Array.isArray)).toBe(true);
     const rows = await query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name');
     expect(rows.length).toBeGreaterThan(0);
@@ -126,7 +69,7 @@ describe('two instances on one database', () => {
   it('process each outbox row once and never run a job on both at the same time', async () => {
     const integration = await admin(instances[0]!, '/api/v1/admin/integrations', { name: 'pbx' });
     await admin(instances[1]!, '/api/v1/admin/operators', { external_id: 'op-1' });
-    const post = (instance: Instance, n: number) =>
+    const post = (instance: EarshotProcess, n: number) =>
       fetch(`${instance.base}/api/v1/integrations/${integration.id}/phone_calls`, {
         method: 'POST',
         headers: { authorization: integration.token!, 'content-type': 'application/json' },
@@ -149,7 +92,7 @@ describe('two instances on one database', () => {
     expect(Number(docs!.n)).toBe(CALLS);
 
     const runs = instances.map((instance, which) =>
-      instance.lines.filter((l) => l.job === 'search-sync' && l.msg === 'job run finished').map((l) => ({ which, indexed: l.indexed as number })),
+      instance.lines().filter((l) => l.job === 'search-sync' && l.msg === 'job run finished').map((l) => ({ which, indexed: l.indexed as number })),
     );
     const indexedBy = runs.map((r) => r.reduce((sum, run) => sum + run.indexed, 0));
     expect(indexedBy[0]! + indexedBy[1]!).toBe(CALLS);
@@ -158,7 +101,7 @@ describe('two instances on one database', () => {
       const intervals = instances.flatMap((instance, which) => {
         const out: Array<{ which: number; start: number; end: number }> = [];
         let start: number | undefined;
-        for (const line of instance.lines.filter((l) => l.job === job)) {
+        for (const line of instance.lines().filter((l) => l.job === job)) {
           if (line.msg === 'job run started') start = Date.parse(line.time as string);
           if (line.msg === 'job run finished' && start !== undefined) out.push({ which, start, end: Date.parse(line.time as string) }), (start = undefined);
         }

@@ -7,7 +7,7 @@
 // and exits 1 on any failed check. Loopback only, bounded (~5 min by default).
 // Usage: npm run soak [-- --phase-seconds 40 --rate 40 --keep]
 // It restarts the machine's Postgres cluster: do not run it beside other test runs.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,7 +15,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { silence, speech } from '../support/audio.js';
+import { spawnEarshot, startEarshot, type EarshotProcess } from '../support/earshot-process.js';
 import { startMeilisearchStandIn } from '../support/meilisearch-stand-in.js';
+import { adminQuery, databaseUrl } from '../support/test-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,14 +31,12 @@ const PHASE_MS = Number(args['phase-seconds']) * 1000;
 const RATE = Number(args.rate);
 const PORT = Number(args.port);
 const BASE = `http://127.0.0.1:${PORT}`;
-const SERVER = process.env.SOAK_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN_TOKEN = 'soak-admin-token-0123456789abcdef';
 const REQUEST_TIMEOUT_MS = 15_000;
 const MAX_OUTSTANDING = 32;
 const tag = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const dbName = `earshot_soak_${tag}`;
-const dbUrl = Object.assign(new URL(SERVER), { pathname: `/${dbName}` }).toString();
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const dbUrl = databaseUrl(dbName);
 
 // ---- bookkeeping ----------------------------------------------------------------------------------
 interface PhaseStats {
@@ -64,56 +64,21 @@ const unexpected: string[] = [];
 
 // ---- processes ------------------------------------------------------------------------------------
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'earshot-soak-'));
-let earshot: ChildProcess | undefined;
-let earshotLog = '';
+let earshot: EarshotProcess | undefined;
 
-function startEarshot(meiliUrl: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      MEILI_URL: meiliUrl,
-      MEILI_MASTER_KEY: 'soak-meili-key-0123456789',
-      EARSHOT_ADMIN_TOKEN: ADMIN_TOKEN,
-      EARSHOT_SECRET_KEY: 'soak-secret-key-0123456789abcdef0123456789',
-      EARSHOT_DATA_DIR: dataDir,
-      EARSHOT_PUBLIC_URL: BASE,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (earshotLog = (earshotLog + d).slice(-200_000)));
-  child.stderr!.on('data', (d) => (earshotLog = (earshotLog + d).slice(-200_000)));
-  return child;
-}
-
-async function waitReady(timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`${BASE}/readyz`, { signal: AbortSignal.timeout(2000) })).ok) return;
-    } catch {}
-    await sleep(200);
-  }
-  throw new Error(`earshot not ready after ${timeoutMs} ms:\n${earshotLog.slice(-3000)}`);
-}
+const earshotEnv = (meiliUrl: string) => ({
+  DATABASE_URL: dbUrl,
+  MEILI_URL: meiliUrl,
+  MEILI_MASTER_KEY: 'soak-meili-key-0123456789',
+  EARSHOT_ADMIN_TOKEN: ADMIN_TOKEN,
+  EARSHOT_SECRET_KEY: 'soak-secret-key-0123456789abcdef0123456789',
+  EARSHOT_DATA_DIR: dataDir,
+  EARSHOT_PUBLIC_URL: BASE,
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cluster = () => readdirSync('/etc/postgresql')[0]!;
 const pgctl = (action: 'stop' | 'start') => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster(), 'main', action], { stdio: 'inherit' });
-
-async function adminSql(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 async function admin(route: string, body: unknown): Promise<Record<string, string>> {
   const res = await fetch(`${BASE}${route}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify(body) });
@@ -277,12 +242,11 @@ async function main() {
     const bytes = readFileSync(file);
     return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
   });
-  await adminSql(`CREATE DATABASE "${dbName}"`);
+  await adminQuery(`CREATE DATABASE "${dbName}"`);
   const engine = await startMeilisearchStandIn();
-  earshot = startEarshot(engine.url);
   const state = { n: 0, stop: false };
   try {
-    await waitReady();
+    earshot = await startEarshot(earshotEnv(engine.url), PORT);
     const integration = (await admin('/api/v1/admin/integrations', { name: 'soak' })) as unknown as { id: string; token: string };
     for (let i = 0; i < 10; i++) await admin('/api/v1/admin/operators', { external_id: `op-${i}` });
     await admin('/api/v1/admin/custom_fields', { key: 'topic', name: 'Topic', type: 'string', used_for_filtering: true });
@@ -305,10 +269,9 @@ async function main() {
     engine.down = false;
 
     newPhase('earshot SIGKILL, restarted after 2 s');
-    earshot.kill('SIGKILL');
-    await new Promise((r) => earshot!.once('exit', r));
+    await earshot.stop('SIGKILL');
     await sleep(2000);
-    earshot = startEarshot(engine.url);
+    earshot = await spawnEarshot(earshotEnv(engine.url), PORT);
     await sleep(PHASE_MS);
 
     newPhase('steady again');
@@ -331,18 +294,15 @@ async function main() {
     console.log(table(checks.map((c) => ({ check: c.name, expected: c.expected, found: c.found, result: c.ok ? 'ok' : 'FAILED' }))));
     if (unexpected.length > 0) console.log(`\nunexpected answers (first 10):\n${unexpected.slice(0, 10).join('\n')}`);
     if (checks.some((c) => !c.ok)) {
-      console.log(`\nearshot log (tail):\n${earshotLog.slice(-4000)}`);
+      console.log(`\nearshot log (tail):\n${earshot.output().slice(-4000)}`);
       process.exitCode = 1;
     }
   } finally {
     state.stop = true;
-    if (earshot && earshot.exitCode === null) {
-      earshot.kill('SIGTERM');
-      await new Promise((r) => earshot!.once('exit', r));
-    }
+    await earshot?.stop();
     await engine.close();
     if (!args.keep) {
-      await adminSql(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+      await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
       rmSync(dataDir, { recursive: true, force: true });
     } else console.log(`kept database ${dbName} and data dir ${dataDir}`);
   }
