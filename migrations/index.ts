@@ -6,6 +6,7 @@ import * as m0004 from './0004_search.js';
 import * as m0005 from './0005_media.js';
 import * as m0006 from './0006_search_statistics.js';
 import * as m0008 from './0008_console.js';
+import * as m0009 from './0009_chats_clients.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0005_media': m0005,
   '0006_search_statistics': m0006,
   '0008_console': m0008,
+  '0009_chats_clients': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {

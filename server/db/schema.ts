@@ -85,6 +85,7 @@ export interface CommunicationsTable {
   media_id: string | null;
   media_state: 'ready' | 'corrupt' | 'failed' | 'missing' | null;
   media_error: string | null;
+  channel: string | null;
   transcript: Json<unknown> | null;
   warnings: Json<unknown[]>;
   raw: Json<unknown>;
@@ -170,6 +171,48 @@ export interface ConsoleLoginFailuresTable {
   at: CreatedAt;
 }
 
+export interface MessagesTable {
+  communication_id: string;
+  message_id: string;
+  author: 'client' | 'operator' | 'bot';
+  text: string;
+  sent_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+export interface ClientAttributesTable {
+  id: Generated<string>;
+  name: string;
+  type: 'string' | 'number' | 'boolean' | 'datetime';
+  created_at: CreatedAt;
+}
+
+export interface ClientAttributeValuesTable {
+  client_id: string;
+  attribute_id: string;
+  value: Json<unknown>;
+  updated_at: UpdatedAt;
+}
+
+export interface TagsTable {
+  id: Generated<string>;
+  scope: 'client' | 'session';
+  name: string;
+  archived: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface ClientTagsTable {
+  client_id: string;
+  tag_id: string;
+  created_at: CreatedAt;
+}
+
+export interface ClientAliasesTable {
+  external_id: string;
+  client_id: string;
+  merged_at: CreatedAt;
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -185,6 +228,12 @@ export interface Database {
   source_records: SourceRecordsTable;
   console_sessions: ConsoleSessionsTable;
   console_login_failures: ConsoleLoginFailuresTable;
+  messages: MessagesTable;
+  client_attributes: ClientAttributesTable;
+  client_attribute_values: ClientAttributeValuesTable;
+  tags: TagsTable;
+  client_tags: ClientTagsTable;
+  client_aliases: ClientAliasesTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

@@ -3,6 +3,7 @@ import { InvalidFilter, FieldNotFilterable } from './errors.js';
 import { normalizeDirection } from './direction.js';
 import { parseTimestamp } from './timestamps.js';
 import type { CustomFieldDefinition, CustomFieldType } from './custom-field-types.js';
+import type { ClientAttributeDefinition, ClientAttributeType } from './client-attributes.js';
 
 export const FILTER_OPS = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'between', 'contains', 'exists', 'not_exists'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
@@ -23,6 +24,7 @@ export const CORE_FIELDS = {
   client_id: 'keyword',
   client_phone: 'keyword',
   tags: 'keyword_array',
+  client_tags: 'keyword_array',
   nps: 'number',
 } as const satisfies Record<string, ValueKind>;
 export type CoreField = keyof typeof CORE_FIELDS;
@@ -51,7 +53,12 @@ const KIND_OF_CUSTOM_TYPE: Record<CustomFieldType, ValueKind> = {
 
 export const kindOfCustomType = (type: CustomFieldType): ValueKind => KIND_OF_CUSTOM_TYPE[type];
 
-export type FieldRef = { source: 'core'; name: CoreField } | { source: 'custom'; key: string };
+export type FieldRef = { source: 'core'; name: CoreField } | { source: 'custom'; key: string } | { source: 'client_attr'; id: string };
+
+const KIND_OF_ATTRIBUTE_TYPE: Record<ClientAttributeType, ValueKind> = { string: 'keyword', number: 'number', boolean: 'boolean', datetime: 'datetime' };
+
+/** Client attributes by lower-cased name, as filters name them (`client.attr.<name>`). */
+export type AttributesByName = ReadonlyMap<string, ClientAttributeDefinition>;
 export type Scalar = string | number | boolean;
 
 export type Condition =
@@ -68,7 +75,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses and checks a filter against the core fields and the custom field definitions. */
-export function parseFilter(input: unknown, customFields: ReadonlyMap<string, CustomFieldDefinition>, path = 'filter'): FilterNode {
+export function parseFilter(input: unknown, customFields: ReadonlyMap<string, CustomFieldDefinition>, path = 'filter', attributes: AttributesByName = new Map()): FilterNode {
   let conditions = 0;
   const walk = (node: unknown, at: string, depth: number): FilterNode => {
     if (depth > FILTER_LIMITS.depth) throw new InvalidFilter('filter_too_complex', at, `filters nest at most ${FILTER_LIMITS.depth} levels`);
@@ -84,16 +91,16 @@ export function parseFilter(input: unknown, customFields: ReadonlyMap<string, Cu
       }
     }
     if (++conditions > FILTER_LIMITS.conditions) throw new InvalidFilter('filter_too_complex', at, `at most ${FILTER_LIMITS.conditions} conditions`);
-    return parseCondition(node, at, customFields);
+    return parseCondition(node, at, customFields, attributes);
   };
   return walk(input, path, 1);
 }
 
-function parseCondition(node: Record<string, unknown>, at: string, customFields: ReadonlyMap<string, CustomFieldDefinition>): Condition {
+function parseCondition(node: Record<string, unknown>, at: string, customFields: ReadonlyMap<string, CustomFieldDefinition>, attributes: AttributesByName): Condition {
   const extra = Object.keys(node).find((k) => k !== 'field' && k !== 'op' && k !== 'value');
   if (extra !== undefined) throw new InvalidFilter('invalid_filter', `${at}.${extra}`, `unexpected key "${extra}"`);
   if (typeof node.field !== 'string') throw new InvalidFilter('invalid_filter', `${at}.field`, 'field must be a string');
-  const { field, kind } = resolveField(node.field, `${at}.field`, customFields);
+  const { field, kind } = resolveField(node.field, `${at}.field`, customFields, attributes);
   const op = node.op;
   if (typeof op !== 'string' || !(FILTER_OPS as readonly string[]).includes(op)) {
     throw new InvalidFilter('invalid_operator', `${at}.op`, `op must be one of ${FILTER_OPS.join(', ')}`);
@@ -131,7 +138,12 @@ function parseCondition(node: Record<string, unknown>, at: string, customFields:
   }
 }
 
-function resolveField(name: string, at: string, customFields: ReadonlyMap<string, CustomFieldDefinition>): { field: FieldRef; kind: ValueKind } {
+function resolveField(name: string, at: string, customFields: ReadonlyMap<string, CustomFieldDefinition>, attributes: AttributesByName): { field: FieldRef; kind: ValueKind } {
+  if (name.startsWith('client.attr.')) {
+    const attribute = attributes.get(name.slice('client.attr.'.length).toLowerCase());
+    if (!attribute) throw new InvalidFilter('unknown_field', at, `no client attribute "${name.slice('client.attr.'.length)}"`);
+    return { field: { source: 'client_attr', id: attribute.id }, kind: KIND_OF_ATTRIBUTE_TYPE[attribute.type] };
+  }
   if (name.startsWith('cf.')) {
     const key = name.slice(3);
     const def = customFields.get(key);
@@ -143,7 +155,7 @@ function resolveField(name: string, at: string, customFields: ReadonlyMap<string
     const core = name as CoreField;
     return { field: { source: 'core', name: core }, kind: CORE_FIELDS[core] };
   }
-  throw new InvalidFilter('unknown_field', at, `unknown field "${name}"; use ${Object.keys(CORE_FIELDS).join(', ')} or cf.<key>`);
+  throw new InvalidFilter('unknown_field', at, `unknown field "${name}"; use ${Object.keys(CORE_FIELDS).join(', ')} or cf.<key> or client.attr.<name>`);
 }
 
 function parseScalar(field: FieldRef, kind: ValueKind, value: unknown, at: string): Scalar {

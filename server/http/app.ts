@@ -2,7 +2,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
-import { adminAuth } from './auth.js';
+import { adminAuth, adminOrIntegrationAuth } from './auth.js';
 import { handleError, respondError } from './errors.js';
 import { bodyLimit } from './request-body.js';
 import type { Metrics } from './metrics.js';
@@ -18,6 +18,8 @@ import { mediaRoutes } from './routes/media.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { sourceRoutes } from './routes/admin-sources.js';
 import { consoleApp } from '../web/console.js';
+import { chatRoutes } from './routes/chats.js';
+import { clientAdminRoutes, clientRoutes } from './routes/clients.js';
 
 export interface AppDeps {
   services: Services;
@@ -48,7 +50,12 @@ export function createApp(deps: AppDeps) {
   app.use(metrics.middleware);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
-  app.use('/api/v1/communications/*', adminAuth(services.adminAuth));
+  // The clients API (and session tags on communications) takes the admin token or any integration's token.
+  const clientApiAuth = adminOrIntegrationAuth(services.adminAuth, services.integrations);
+  const communicationsAuth = adminAuth(services.adminAuth);
+  app.use('/api/v1/communications/*', (c, next) => (/^\/api\/v1\/communications\/[^/]+\/tags(\/|$)/.test(c.req.path) ? clientApiAuth(c, next) : communicationsAuth(c, next)));
+  app.use('/api/v1/clients/*', clientApiAuth);
+  app.use('/api/v1/sessions/*', clientApiAuth);
 
   app.route('/', healthRoutes(services.health, metrics));
   app.route('/api/v1/admin/integrations', integrationRoutes(services.integrations));
@@ -64,6 +71,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', mediaRoutes(services.recordings));
   app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
+  // Chats and client cards (issue 6).
+  app.route('/api/v1/integrations/:integration_id/chats', chatRoutes({ integrations: services.integrations, chatIngest: services.chatIngest }));
+  app.route('/api/v1', clientRoutes(services.clients));
+  app.route('/api/v1/admin/clients', clientAdminRoutes(services.clients));
   app.route('/', docsRoutes(app, deps.version));
   app.route('/console', consoleApp({ services, logger, version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }));
 

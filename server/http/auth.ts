@@ -1,6 +1,6 @@
 // Authentication middleware: the admin bearer token, and integration tokens (bare or Bearer, as PBXes send them).
 import { createMiddleware } from 'hono/factory';
-import { NotFound } from '../domain/errors.js';
+import { NotFound, Unauthorized } from '../domain/errors.js';
 import type { AdminAuth } from '../services/admin-auth.js';
 import type { AuthenticatedIntegration, Integrations } from '../services/integrations.js';
 
@@ -16,6 +16,20 @@ export function tokenFrom(header: string | undefined): string | undefined {
 export function adminAuth(auth: AdminAuth) {
   return createMiddleware(async (c, next) => {
     await auth.verify(tokenFrom(c.req.header('authorization')));
+    await next();
+  });
+}
+
+/** The admin token or any integration's token (the clients API serves chat platforms and admins alike). */
+export function adminOrIntegrationAuth(auth: AdminAuth, integrations: Integrations) {
+  return createMiddleware(async (c, next) => {
+    const token = tokenFrom(c.req.header('authorization'));
+    try {
+      await auth.verify(token);
+    } catch (error) {
+      if (!(error instanceof Unauthorized)) throw error;
+      await integrations.authenticateToken(token);
+    }
     await next();
   });
 }

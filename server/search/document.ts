@@ -1,8 +1,10 @@
 // The search document of a communication: one pure function, shared by both search adapters.
+import { clientAttributeKey, type ClientAttributeType } from '../domain/client-attributes.js';
 import type { CustomFieldType } from '../domain/custom-field-types.js';
+import type { FieldRef } from '../domain/filters.js';
 
-/** Custom field values appear as cf_<key>; datetimes as epoch seconds. */
-export type CustomFieldAttribute = `cf_${string}`;
+/** Custom field values appear as cf_<key>, client attributes as ca_<id>; datetimes as epoch seconds. */
+export type CustomFieldAttribute = `cf_${string}` | `ca_${string}`;
 
 export interface SearchDocument {
   id: string;
@@ -22,6 +24,8 @@ export interface SearchDocument {
   /** The phone as received and its E.164 form, distinct. */
   client_phone: string[];
   tags: string[];
+  /** Names of the client's tags. */
+  client_tags: string[];
   transcript: string;
   messages: string;
   [attribute: CustomFieldAttribute]: string | number | boolean | string[] | number[] | null;
@@ -49,9 +53,18 @@ export interface DocumentSource {
   custom_fields: Record<string, unknown>;
   transcript: unknown;
   messages?: Array<{ text?: unknown }> | null;
+  client_tags?: string[] | null;
+  /** The client's attribute values by attribute id, with their types. */
+  client_attributes?: Record<string, { type: ClientAttributeType; value: unknown }> | null;
 }
 
 export const customFieldAttribute = (key: string): CustomFieldAttribute => `cf_${key}`;
+
+/** The document attribute a filter field reads. */
+export function filterAttribute(field: FieldRef): string {
+  if (field.source === 'core') return field.name;
+  return field.source === 'custom' ? customFieldAttribute(field.key) : clientAttributeKey(field.id);
+}
 
 /** Epoch seconds of an instant, keeping milliseconds. */
 export const epochSeconds = (instant: Date | string): number => new Date(instant).getTime() / 1000;
@@ -92,12 +105,17 @@ export function buildSearchDocument(source: DocumentSource, types: ReadonlyMap<s
     client_name: name === '' ? null : name,
     client_phone: [...new Set(phones)],
     tags: source.tags,
+    client_tags: source.client_tags ?? [],
     transcript: transcriptText(source.transcript),
     messages: (source.messages ?? []).map((m) => (typeof m.text === 'string' ? m.text : '')).filter(Boolean).join('\n'),
   };
   for (const [key, value] of Object.entries(source.custom_fields)) {
     const typed = customValue(types.get(key), value);
     if (typed !== undefined) doc[customFieldAttribute(key)] = typed;
+  }
+  for (const [id, { type, value }] of Object.entries(source.client_attributes ?? {})) {
+    const typed = customValue(type, value);
+    if (typed !== undefined) doc[clientAttributeKey(id) as CustomFieldAttribute] = typed;
   }
   return doc;
 }

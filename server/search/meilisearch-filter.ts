@@ -7,7 +7,7 @@
 // unlike Postgres: that is the one difference the engines keep.
 import type { Condition, FilterNode, Scalar } from '../domain/filters.js';
 import { normalizePhone } from '../domain/phone-number.js';
-import { customFieldAttribute, epochSeconds } from './document.js';
+import { epochSeconds, filterAttribute } from './document.js';
 
 /** A string as a double-quoted filter value: backslashes and double quotes escaped. */
 export function quote(text: string): string {
@@ -28,7 +28,7 @@ export function toMeilisearchFilter(node: FilterNode): string {
 const group = (parts: string[], joiner: 'AND' | 'OR'): string => (parts.length === 1 ? parts[0]! : `(${parts.join(` ${joiner} `)})`);
 
 function attributeOf(cond: Condition): string {
-  return cond.field.source === 'core' ? cond.field.name : customFieldAttribute(cond.field.key);
+  return filterAttribute(cond.field);
 }
 
 function literal(cond: Condition, value: Scalar): string {

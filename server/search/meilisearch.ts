@@ -58,6 +58,7 @@ export class MeilisearchIndex implements SearchIndex {
       this.index.updateSettings({
         filterableAttributes: [...new Set([...Object.keys(CORE_FIELDS), ...sortAttributes])].concat(
           settings.filterableCustomFields.map((f) => customFieldAttribute(f.key)),
+          settings.filterableClientAttributes ?? [],
         ),
         sortableAttributes: [...sortAttributes, 'id'],
         searchableAttributes: TEXT_ATTRIBUTES,

@@ -14,6 +14,8 @@ export interface FilterableCustomField {
 
 export interface IndexSettings {
   filterableCustomFields: FilterableCustomField[];
+  /** Document attributes (ca_<id>) of the client attributes; filterable as client.attr.<name>. */
+  filterableClientAttributes?: string[];
 }
 
 export interface SearchQuery {

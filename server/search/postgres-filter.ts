@@ -4,7 +4,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Condition, FilterNode, Scalar } from '../domain/filters.js';
 import { normalizePhone } from '../domain/phone-number.js';
-import { customFieldAttribute, epochSeconds } from './document.js';
+import { epochSeconds, filterAttribute } from './document.js';
 
 type Bool = RawBuilder<boolean>;
 
@@ -20,7 +20,7 @@ const COLUMNS = { started_at: 'd.started_at', duration: 'd.duration', nps: 'd.np
 export const numberExpression = (attribute: string, doc: string = 'd.doc') => sql`earshot_number(${sql.ref(doc)} -> ${sql.lit(attribute)})`;
 
 export function attributeOf(cond: Condition): string {
-  return cond.field.source === 'core' ? cond.field.name : customFieldAttribute(cond.field.key);
+  return filterAttribute(cond.field);
 }
 
 export function filterToSql(node: FilterNode): Bool {

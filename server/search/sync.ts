@@ -3,7 +3,9 @@
 // the rows pending with backoff; ingestion never waits on the engine.
 import { bury, claim, complete, reschedule } from '../db/repositories/outbox.js';
 import { findDocumentSources } from '../db/repositories/communications.js';
+import { listAttributes } from '../db/repositories/clients.js';
 import { listCustomFields } from '../db/repositories/custom-fields.js';
+import { clientAttributeKey } from '../domain/client-attributes.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, exhausted, type BackoffPolicy } from '../domain/backoff.js';
 import type { CustomFieldType } from '../domain/custom-field-types.js';
@@ -137,11 +139,12 @@ export class SearchSync {
   }
 
   private async currentSettings(): Promise<IndexSettings> {
-    const rows = await listCustomFields(this.db);
+    const [rows, attributes] = await Promise.all([listCustomFields(this.db), listAttributes(this.db)]);
     return {
       filterableCustomFields: rows
         .filter((r) => r.used_for_filtering && !r.archived)
         .map((r) => ({ key: r.key, kind: kindOfCustomType(r.type as CustomFieldType) })),
+      filterableClientAttributes: attributes.map((a) => clientAttributeKey(a.id)),
     };
   }
 }

@@ -6,6 +6,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { prepareCall, type CallInput, type CallSubmission, type IntegrationContext } from '../domain/call-submission.js';
 import { coerceCustomFields, type CustomFieldDefinition } from '../domain/custom-field-types.js';
 import { writeCallBatch, type CallBatchRow } from '../db/repositories/call-batch.js';
+import { listAliases } from '../db/repositories/clients.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { findOperatorsByExternalIds } from '../db/repositories/operators.js';
 import { loadDefinitions } from './custom-field-definitions.js';
@@ -31,12 +32,15 @@ export interface CallIngestOptions {
 export class CallIngest {
   private readonly committer: GroupCommitter<CallSubmission, IngestResult>;
   private readonly definitions: TtlCache<'all', Map<string, CustomFieldDefinition>>;
+  /** External ids of merged-away clients → the client they were merged into (few; reread like definitions). */
+  private readonly aliases: TtlCache<'all', Map<string, string>>;
 
   constructor(
     private readonly db: Executor,
     private readonly options: CallIngestOptions = {},
   ) {
     this.definitions = new TtlCache((options.definitionsCacheSeconds ?? 0) * 1000);
+    this.aliases = new TtlCache((options.definitionsCacheSeconds ?? 0) * 1000);
     this.committer = new GroupCommitter({
       run: (batch) => this.writeBatch(batch),
       keyOf: (call) => `${call.integrationId}\0${call.uid}`,
@@ -55,13 +59,20 @@ export class CallIngest {
     this.definitions.clear();
   }
 
+  /** Called after clients are merged so the next batch maps the merged-away external id. */
+  aliasesChanged(): void {
+    this.aliases.clear();
+  }
+
   private async writeBatch(batch: CallSubmission[]): Promise<Array<IngestResult | Error>> {
-    const definitions = await this.definitions.get('all', () => loadDefinitions(this.db));
+    const [definitions, aliases] = await Promise.all([this.definitions.get('all', () => loadDefinitions(this.db)), this.aliases.get('all', () => listAliases(this.db))]);
     const warnings: ErrorDetail[][] = [];
     const rows = batch.map((call, idx) => {
       const fields = coerceCustomFields(definitions, call.customFields, call.defaultZone);
       warnings[idx] = [...call.warnings, ...fields.warnings];
-      return toRow(call, idx, fields.values, warnings[idx]!);
+      const row = toRow(call, idx, fields.values, warnings[idx]!);
+      const merged = row.client_external_id === null ? undefined : aliases.get(row.client_external_id);
+      return merged === undefined ? row : { ...row, client_external_id: merged };
     });
     const written = await writeCallBatch(this.db, rows);
 

@@ -1,4 +1,6 @@
 // Use cases: read one communication, and search them through the configured search engine.
+import { listMessages } from '../db/repositories/chats.js';
+import { listAttributes } from '../db/repositories/clients.js';
 import { NotFound, Unavailable } from '../domain/errors.js';
 import { parseFilter } from '../domain/filters.js';
 import { DEFAULT_SORT, type SortKey } from '../domain/sorting.js';
@@ -26,12 +28,20 @@ export class Communications {
   async get(id: string) {
     const row = await findCommunication(this.db, id);
     if (!row) throw new NotFound('communication', 'communication_not_found');
-    return { ...toItem(row), media: await this.recordings.describe(id), transcript: row.transcript ?? null, deliveries: [] };
+    const [media, messages] = await Promise.all([this.recordings.describe(id), row.kind === 'chat' ? listMessages(this.db, id) : undefined]);
+    return {
+      ...toItem(row),
+      media,
+      transcript: row.transcript ?? null,
+      ...(messages ? { messages: messages.map((m) => ({ id: m.id, author: m.author, text: m.text, sent_at: m.sent_at.toISOString() })) } : {}),
+      deliveries: [],
+    };
   }
 
   async search(input: SearchInput) {
-    const definitions = await loadDefinitions(this.db);
-    const filter = input.filter === undefined || input.filter === null ? undefined : parseFilter(input.filter, definitions);
+    const [definitions, attributes] = await Promise.all([loadDefinitions(this.db), listAttributes(this.db)]);
+    const byName = new Map(attributes.map((a) => [a.name.toLowerCase(), a]));
+    const filter = input.filter === undefined || input.filter === null ? undefined : parseFilter(input.filter, definitions, 'filter', byName);
     const sort = input.sort?.length ? input.sort : DEFAULT_SORT;
     let result: SearchResult;
     try {
@@ -60,6 +70,7 @@ function toItem(row: CommunicationDetail) {
     kind: row.kind,
     integration_id: row.integration_id,
     uid: row.uid,
+    channel: row.channel,
     started_at: row.started_at.toISOString(),
     direction: row.direction,
     duration: row.duration_s,

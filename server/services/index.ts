@@ -2,6 +2,8 @@
 import type { Executor } from '../db/repositories/executor.js';
 import { AdminAuth } from './admin-auth.js';
 import { CallIngest, type CallIngestOptions } from './call-ingest.js';
+import { ChatIngest } from './chat-ingest.js';
+import { Clients } from './clients.js';
 import { Communications } from './communications.js';
 import { ConsoleOverview } from './console-overview.js';
 import { ConsoleSessions, type ConsoleSessionSettings } from './console-sessions.js';
@@ -57,6 +59,8 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     operators: new Operators(db, departments),
     customFields: new CustomFields(db, customFieldsChanged),
     callIngest,
+    chatIngest: new ChatIngest(db, settings.ingest?.phoneRegion),
+    clients: new Clients(db, () => searchSync.applySettings(), () => callIngest.aliasesChanged()),
     communications: new Communications(db, searchIndex, recordings),
     recordings,
     pullSources,

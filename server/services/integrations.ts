@@ -3,6 +3,7 @@ import { generateToken, hashToken, tokenMatches } from '../domain/tokens.js';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { NotFound, TooManyRequests, Unauthorized } from '../domain/errors.js';
 import {
+  findActiveIntegrationByTokenHash,
   findIntegrationWithHash,
   insertIntegration,
   listIntegrations,
@@ -76,6 +77,14 @@ export class Integrations {
       throw new TooManyRequests(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)), 'this integration is over its request rate');
     });
     return row;
+  }
+
+  /** The integration a token belongs to, for endpoints whose path names none (the clients API). */
+  async authenticateToken(token: string | undefined): Promise<IntegrationRecord> {
+    if (!token) throw new Unauthorized();
+    const row = await findActiveIntegrationByTokenHash(this.db, hashToken(token, this.secretKey));
+    if (!row) throw new Unauthorized();
+    return this.authenticate(row.id, token);
   }
 
   private view(row: IntegrationRecord): IntegrationView {

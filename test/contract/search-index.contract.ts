@@ -2,7 +2,8 @@
 // come from a plain predicate over the documents, so each case states the semantics it checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomFieldDefinition, CustomFieldType } from '../../server/domain/custom-field-types.js';
-import { kindOfCustomType, parseFilter } from '../../server/domain/filters.js';
+import { clientAttributeKey, type ClientAttributeDefinition } from '../../server/domain/client-attributes.js';
+import { kindOfCustomType, parseFilter as parseWithDefinitions } from '../../server/domain/filters.js';
 import type { SortKey } from '../../server/domain/sorting.js';
 import type { SearchDocument } from '../../server/search/document.js';
 import type { SearchIndex, SearchQuery } from '../../server/search/port.js';
@@ -28,6 +29,16 @@ const FIELDS: Array<[string, CustomFieldType, boolean]> = [
 export const CONTRACT_DEFINITIONS = new Map<string, CustomFieldDefinition>(
   FIELDS.map(([key, type, usedForFiltering]) => [key, { key, type, options: null, archived: false, usedForFiltering }]),
 );
+
+/** Client attributes (by lower-cased name, as filters look them up) and the parser the cases use. */
+export const CONTRACT_ATTRIBUTES = new Map<string, ClientAttributeDefinition>([
+  ['профессия', { id: '00000000-0000-4000-8000-00000000a001', name: 'Профессия', type: 'string' }],
+  ['visits', { id: '00000000-0000-4000-8000-00000000a002', name: 'visits', type: 'number' }],
+  ['loyal', { id: '00000000-0000-4000-8000-00000000a003', name: 'loyal', type: 'boolean' }],
+]);
+const attr = (name: string) => clientAttributeKey(CONTRACT_ATTRIBUTES.get(name)!.id);
+const parseFilter = (filter: unknown, definitions: ReadonlyMap<string, CustomFieldDefinition>) => parseWithDefinitions(filter, definitions, 'filter', CONTRACT_ATTRIBUTES);
+const PROFESSIONS = ['Инженер "по связи"', 'doctor', 'учитель'];
 
 const TOPICS = ['Поддержка', 'Billing "VIP"', 'sales team', 'back\\slash'];
 const TEXTS = [
@@ -61,6 +72,7 @@ export function contractDocuments(): SearchDocument[] {
       client_name: i % 6 === 0 ? null : `Иван Петров ${i % 6}`,
       client_phone: i % 8 === 7 ? [] : [`8 912 300-00-0${i % 8}`, `+791230000${String(i % 8).padStart(2, '0')}`],
       tags: [...(i % 2 ? ['vip'] : []), ...(i % 3 ? ['repeat'] : [])],
+      client_tags: [...(i % 6 < 2 ? ['VIP клиент'] : []), ...(i % 6 === 3 ? ['frequent'] : [])],
       transcript: i % 9 === 8 ? '' : TEXTS[i % TEXTS.length]!,
       messages: i % 9 === 8 ? 'Здравствуйте! Где мой заказ номер 4417?' : '',
       cf_topic: TOPICS[i % TOPICS.length]!,
@@ -75,6 +87,9 @@ export function contractDocuments(): SearchDocument[] {
       cf_secret: 'x',
     };
     if (i % 3 !== 0) doc.cf_mood = i % 2 ? 'calm' : 'angry';
+    if (i % 6 !== 5) doc[attr('профессия') as `ca_${string}`] = PROFESSIONS[i % 6 % 3]!;
+    doc[attr('visits') as `ca_${string}`] = i % 6;
+    if (i % 6 < 3) doc[attr('loyal') as `ca_${string}`] = i % 2 === 0;
     return doc;
   });
 }
@@ -113,6 +128,13 @@ export const FILTER_CASES: Array<[string, unknown, (d: Doc) => boolean]> = [
   ['tags nin', { field: 'tags', op: 'nin', value: ['repeat'] }, (d) => !d.tags.includes('repeat')],
   ['tags exists (non-empty)', { field: 'tags', op: 'exists' }, (d) => d.tags.length > 0],
   ['tags not_exists (empty)', { field: 'tags', op: 'not_exists' }, (d) => d.tags.length === 0],
+  ['client_tags contains (Cyrillic, space)', { field: 'client_tags', op: 'contains', value: 'VIP клиент' }, (d) => d.client_tags.includes('VIP клиент')],
+  ['client_tags in', { field: 'client_tags', op: 'in', value: ['frequent', 'nope'] }, (d) => d.client_tags.includes('frequent')],
+  ['client_tags not_exists', { field: 'client_tags', op: 'not_exists' }, (d) => d.client_tags.length === 0],
+  ['client attribute string eq (quotes, name in any case)', { field: 'client.attr.ПРОФЕССИЯ', op: 'eq', value: 'Инженер "по связи"' }, (d) => d[attr('профессия')] === 'Инженер "по связи"'],
+  ['client attribute string not_exists', { field: 'client.attr.Профессия', op: 'not_exists' }, (d) => d[attr('профессия')] === undefined],
+  ['client attribute number gte', { field: 'client.attr.visits', op: 'gte', value: 4 }, (d) => (d[attr('visits')] as number) >= 4],
+  ['client attribute boolean eq', { field: 'client.attr.loyal', op: 'eq', value: true }, (d) => d[attr('loyal')] === true],
   ['cf string eq with quotes', { field: 'cf.topic', op: 'eq', value: 'Billing "VIP"' }, (d) => d.cf_topic === 'Billing "VIP"'],
   ['cf string eq with a backslash', { field: 'cf.topic', op: 'eq', value: 'back\\slash' }, (d) => d.cf_topic === 'back\\slash'],
   ['cf string with spaces in', { field: 'cf.topic', op: 'in', value: ['sales team', 'Поддержка'] }, (d) => ['sales team', 'Поддержка'].includes(d.cf_topic as string)],
@@ -158,7 +180,7 @@ export function describeSearchIndexContract(name: string, open: () => Promise<Co
 
     beforeAll(async () => {
       subject = await open();
-      await subject.index.applySettings({ filterableCustomFields: filterable });
+      await subject.index.applySettings({ filterableCustomFields: filterable, filterableClientAttributes: [...CONTRACT_ATTRIBUTES.values()].map((a) => clientAttributeKey(a.id)) });
       // Two upserts of a changed document leave the last version.
       await subject.index.upsert(docs.map((d) => ({ ...d, uid: 'stale' })).slice(0, 5));
       await subject.index.upsert(docs);

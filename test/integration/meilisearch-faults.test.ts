@@ -24,6 +24,7 @@ function doc(n: number, overrides: Partial<SearchDocument> = {}): SearchDocument
     client_name: null,
     client_phone: [],
     tags: [],
+    client_tags: [],
     transcript: `hello ${n}`,
     messages: '',
     ...overrides,

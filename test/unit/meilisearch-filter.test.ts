@@ -128,3 +128,17 @@ describe('toMeilisearchFilter', () => {
     expect(toMeilisearchFilter(core('uid', 'keyword', { op: 'eq', value: '1" OR uid EXISTS OR uid = "' }))).toBe('uid = "1\\" OR uid EXISTS OR uid = \\""');
   });
 });
+
+describe('client tags and client attributes', () => {
+  const attr = (id: string, kind: ValueKind, rest: OpAndValue): Condition => ({ field: { source: 'client_attr', id }, kind, ...rest });
+  const id = '0000aaaa-0000-4000-8000-00000000a001';
+
+  it('filters client tags as an array attribute with the value quoted', () => {
+    expect(toMeilisearchFilter(core('client_tags', 'keyword_array', { op: 'contains', value: 'VIP "клиент"' }))).toBe('client_tags = "VIP \\"клиент\\""');
+  });
+
+  it('names a client attribute by its id, never by its free-text name', () => {
+    expect(toMeilisearchFilter(attr(id, 'keyword', { op: 'eq', value: 'инженер' }))).toBe('ca_0000aaaa00004000800000000000a001 = "инженер"');
+    expect(toMeilisearchFilter(attr(id, 'number', { op: 'gte', value: 4 }))).toBe('ca_0000aaaa00004000800000000000a001 >= 4');
+  });
+});

@@ -1,5 +1,6 @@
 // Communications (calls and chats): reads by id and the select list search shares.
 import { sql } from 'kysely';
+import type { ClientAttributeType } from '../../domain/client-attributes.js';
 import type { Executor } from './executor.js';
 
 export interface CommunicationDetail {
@@ -13,6 +14,7 @@ export interface CommunicationDetail {
   client_phone_raw: string | null;
   client_phone_e164: string | null;
   chain_uid: string | null;
+  channel: string | null;
   nps: number | null;
   custom_fields: Record<string, unknown>;
   tags: string[];
@@ -49,6 +51,7 @@ export function communicationColumns(db: Executor) {
       'c.client_phone_raw',
       'c.client_phone_e164',
       'c.chain_uid',
+      'c.channel',
       'c.nps',
       'c.custom_fields',
       'c.tags',
@@ -92,7 +95,15 @@ export async function findCommunications(db: Executor, ids: string[]): Promise<C
 /** Everything the search document of each communication is built from; missing ids are left out. */
 export async function findDocumentSources(db: Executor, ids: string[]) {
   if (ids.length === 0) return [];
-  return communicationColumns(db).select('c.transcript').where('c.id', 'in', ids).execute() as Promise<CommunicationDetail[]>;
+  return communicationColumns(db)
+    .select([
+      'c.transcript',
+      sql<Array<{ text: string }>>`(SELECT coalesce(jsonb_agg(jsonb_build_object('text', m.text) ORDER BY m.sent_at, m.message_id), '[]') FROM messages m WHERE m.communication_id = c.id)`.as('messages'),
+      sql<string[]>`(SELECT coalesce(array_agg(t.name ORDER BY t.name), '{}') FROM client_tags ct JOIN tags t ON t.id = ct.tag_id AND NOT t.archived WHERE ct.client_id = c.client_id)`.as('client_tags'),
+      sql<Record<string, { type: ClientAttributeType; value: unknown }>>`(SELECT jsonb_object_agg(a.id, jsonb_build_object('type', a.type, 'value', v.value)) FROM client_attribute_values v JOIN client_attributes a ON a.id = v.attribute_id WHERE v.client_id = c.client_id)`.as('client_attributes'),
+    ])
+    .where('c.id', 'in', ids)
+    .execute() as Promise<Array<CommunicationDetail & { messages: Array<{ text: string }>; client_tags: string[]; client_attributes: Record<string, { type: ClientAttributeType; value: unknown }> | null }>>;
 }
 
 /** One page of communication ids in (started_at, id) order, for rebuilding the search index. */
@@ -157,4 +168,16 @@ export async function countCreatedWithin(db: Executor, windows: number[]): Promi
     SELECT ${sql.join(columns.map((c, i) => sql`${c} AS ${sql.ref(`w${i}`)}`))}
     FROM communications WHERE created_at > now() - make_interval(secs => ${longest})`.execute(db);
   return windows.map((_, i) => Number(rows[0]?.[`w${i}`] ?? 0));
+}
+
+/** A client's latest communications, calls and chats alike, for the client card. */
+export async function findCommunicationSummaries(db: Executor, clientId: string, limit: number) {
+  return db
+    .selectFrom('communications')
+    .select(['id', 'kind', 'uid', 'channel', 'direction', 'started_at', 'duration_s', 'tags'])
+    .where('client_id', '=', clientId)
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }

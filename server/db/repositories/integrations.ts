@@ -29,6 +29,11 @@ export async function findIntegrationWithHash(db: Executor, id: string): Promise
   return db.selectFrom('integrations').select([...COLUMNS, 'token_hash']).where('id', '=', id).executeTakeFirst();
 }
 
+/** The active integration whose token hashes to this (tokens are HMAC-hashed, so the hash finds it). */
+export async function findActiveIntegrationByTokenHash(db: Executor, tokenHash: string): Promise<IntegrationRecord | undefined> {
+  return db.selectFrom('integrations').select([...COLUMNS]).where('token_hash', '=', tokenHash).where('active', '=', true).executeTakeFirst();
+}
+
 export async function updateIntegrationTokenHash(db: Executor, id: string, tokenHash: string): Promise<IntegrationRecord | undefined> {
   return db
     .updateTable('integrations')
