@@ -7,6 +7,7 @@ import * as m0005 from './0005_media.js';
 import * as m0006 from './0006_search_statistics.js';
 import * as m0008 from './0008_console.js';
 import * as m0009 from './0009_chats_clients.js';
+import * as m0010 from './0010_crm.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0006_search_statistics': m0006,
   '0008_console': m0008,
   '0009_chats_clients': m0009,
+  '0010_crm': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -213,6 +213,49 @@ export interface ClientAliasesTable {
   merged_at: CreatedAt;
 }
 
+export interface CrmConnectorsTable {
+  id: Generated<string>;
+  name: string;
+  kind: 'webhook' | 'bitrix24' | 'amocrm' | 'usedesk' | 'zoho_desk';
+  config: Json<Record<string, unknown>>;
+  rules: Json<Record<string, unknown>>;
+  secrets: string;
+  state: Generated<'active' | 'inactive' | 'broken'>;
+  broken_reason: string | null;
+  max_concurrency: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CrmDeliveriesTable {
+  id: Generated<string>;
+  connector_id: string;
+  communication_id: string;
+  event: string;
+  delivery_key: string;
+  state: Generated<'pending' | 'delivered' | 'dead' | 'paused'>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  first_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CrmDeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  started_at: ColumnType<Date, Date | string, never>;
+  duration_ms: number;
+  outcome: string;
+  request: Json<Record<string, unknown>>;
+  response_status: number | null;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -234,6 +277,9 @@ export interface Database {
   tags: TagsTable;
   client_tags: ClientTagsTable;
   client_aliases: ClientAliasesTable;
+  crm_connectors: CrmConnectorsTable;
+  crm_deliveries: CrmDeliveriesTable;
+  crm_delivery_attempts: CrmDeliveryAttemptsTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

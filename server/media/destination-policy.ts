@@ -1,5 +1,6 @@
 // Where outbound recording fetches may go: public addresses by default; private, loopback and other
 // special ranges only when the admin lists them (EARSHOT_MEDIA_FETCH_ALLOW); a deny list always wins.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 const SPECIAL_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4'];
@@ -54,4 +55,22 @@ export class DestinationPolicy {
 function unmapV4(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return mapped ? mapped[1]! : address;
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A DNS lookup for node:http that keeps only the addresses the policy allows (so a name cannot resolve its
+ * way past it); `refuse` makes the error when none is left. Shared by media fetching and CRM pushes.
+ */
+export function checkedLookup(policy: DestinationPolicy, host: string, refuse: (message: string) => Error) {
+  return (hostname: string, lookupOptions: { all?: boolean }, callback: LookupCallback) => {
+    dnsLookup(hostname, { all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const allowed = addresses.filter((a) => policy.addressAllowed(host, a.address));
+      if (allowed.length === 0) return callback(refuse(`destination ${host} resolves only to addresses that are not allowed`), []);
+      if (lookupOptions.all) callback(null, allowed);
+      else callback(null, allowed[0]!.address, allowed[0]!.family);
+    });
+  };
 }

@@ -1,12 +1,11 @@
 // Bounded HTTP(S) download of a recording: destinations checked on every resolved address (so DNS
 // cannot point a public name at an internal host), redirects bounded, one deadline for the whole
 // transfer, size capped by Content-Length and by counting. Failures say whether a retry can help.
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { DestinationPolicy } from './destination-policy.js';
+import { checkedLookup, type DestinationPolicy } from './destination-policy.js';
 
 export class FetchFailed extends Error {
   constructor(
@@ -75,7 +74,7 @@ function requestOnce(url: URL, options: DownloadOptions, deadline: number): Prom
     const request = client.request(url, {
       method: 'GET',
       headers: { 'user-agent': 'earshot', accept: 'audio/*, */*', ...options.headers },
-      ...(policy ? { lookup: checkedLookup(policy, host) } : {}),
+      ...(policy ? { lookup: checkedLookup(policy, host, (message) => new FetchFailed(message, true)) } : {}),
     });
     const timer = setTimeout(() => request.destroy(new FetchFailed('timed out', false)), remaining);
     request.on('response', (response) => {
@@ -90,16 +89,3 @@ function requestOnce(url: URL, options: DownloadOptions, deadline: number): Prom
   });
 }
 
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-function checkedLookup(policy: DestinationPolicy, host: string) {
-  return (hostname: string, lookupOptions: { all?: boolean }, callback: LookupCallback) => {
-    dnsLookup(hostname, { all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      const allowed = addresses.filter((a) => policy.addressAllowed(host, a.address));
-      if (allowed.length === 0) return callback(new FetchFailed(`destination ${host} resolves only to addresses that are not allowed`, true), []);
-      if (lookupOptions.all) callback(null, allowed);
-      else callback(null, allowed[0]!.address, allowed[0]!.family);
-    });
-  };
-}
