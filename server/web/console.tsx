@@ -17,10 +17,11 @@ import type { ConsoleContext, ConsoleEnv, ConsolePage, Render } from './page.js'
 import { loginPage } from './pages/login.js';
 import { overviewPage } from './pages/overview.js';
 import { communicationsPage } from './pages/communications.js';
+import { customFieldsPage } from './pages/custom-fields.js';
 import { staticAssets } from './static-assets.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
-export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage];
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage];
 
 export interface ConsoleDeps {
   services: Services;
