@@ -18,10 +18,12 @@ import { loginPage } from './pages/login.js';
 import { overviewPage } from './pages/overview.js';
 import { communicationsPage } from './pages/communications.js';
 import { customFieldsPage } from './pages/custom-fields.js';
+import { integrationsPage } from './pages/integrations.js';
+import { operatorsPage } from './pages/operators.js';
 import { staticAssets } from './static-assets.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
-export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage];
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage];
 
 export interface ConsoleDeps {
   services: Services;
