@@ -1,7 +1,7 @@
 // Use cases: create, change and list operators.
 import { Conflict, NotFound } from '../domain/errors.js';
 import type { Executor } from '../db/repositories/executor.js';
-import { insertOperator, listOperators, updateOperator, type OperatorRecord, type OperatorValues } from '../db/repositories/operators.js';
+import { findOperator, insertOperator, listOperators, updateOperator, type OperatorRecord, type OperatorValues } from '../db/repositories/operators.js';
 import type { Departments } from './departments.js';
 import { importOperatorsCsv, type ImportOptions, type ImportReport } from './operator-import.js';
 
@@ -49,6 +49,12 @@ export class Operators {
       if (isUniqueViolation(error)) throw new Conflict('operator_exists', `an operator with external_id "${input.external_id}" exists`);
       throw error;
     }
+  }
+
+  async get(id: string): Promise<OperatorView> {
+    const row = /^[0-9a-f-]{36}$/i.test(id) ? await findOperator(this.db, id) : undefined;
+    if (!row) throw new NotFound('operator', 'operator_not_found');
+    return operatorView(row);
   }
 
   importCsv(text: string, options?: ImportOptions): Promise<ImportReport> {

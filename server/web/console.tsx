@@ -17,10 +17,14 @@ import type { ConsoleContext, ConsoleEnv, ConsolePage, Render } from './page.js'
 import { loginPage } from './pages/login.js';
 import { overviewPage } from './pages/overview.js';
 import { communicationsPage } from './pages/communications.js';
+import { customFieldsPage } from './pages/custom-fields.js';
+import { integrationsPage } from './pages/integrations.js';
+import { operatorsPage } from './pages/operators.js';
+import { sourcesPage } from './pages/sources.js';
 import { staticAssets } from './static-assets.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
-export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage];
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage];
 
 export interface ConsoleDeps {
   services: Services;

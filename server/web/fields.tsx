@@ -90,12 +90,12 @@ export function SelectField(props: Common & { value?: string | null | undefined;
   );
 }
 
-export function CheckboxField(props: Common & { checked: boolean }) {
+export function CheckboxField(props: Common & { checked: boolean; attrs?: Record<string, string> }) {
   const id = idOf(props.name);
   const error = props.errors?.[props.name];
   return (
     <div class={error ? 'field check invalid' : 'field check'}>
-      <input id={id} type="checkbox" name={props.name} value="true" checked={props.checked} aria-describedby={describedBy(id, error, props.hint)} />
+      <input id={id} type="checkbox" name={props.name} value="true" checked={props.checked} {...props.attrs} aria-describedby={describedBy(id, error, props.hint)} />
       <label for={id}>{props.label}</label>
       {props.hint && (
         <small class="hint" id={`${id}-hint`}>

@@ -1,6 +1,6 @@
 // The page frame every console page shares: head with the static stylesheet and script, the navigation
 // built from the registered pages, a skip link, and the sign-out form.
-import type { Child } from 'hono/jsx';
+import { createContext, useContext, type Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { NavEntry } from './nav.js';
 
@@ -58,7 +58,7 @@ export function Layout({ title, nav, current, csrf, version, children }: LayoutP
           </header>
           <main id="main" tabindex={-1}>
             <h1>{title}</h1>
-            {children}
+            <CsrfContext.Provider value={csrf ?? ''}>{children}</CsrfContext.Provider>
           </main>
           <footer>earshot {version}</footer>
         </body>
@@ -71,4 +71,11 @@ export const CSRF_FIELD = '_csrf';
 
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
+}
+
+const CsrfContext = createContext('');
+
+/** The session's CSRF token as a hidden field, for forms rendered inside the layout. */
+export function Csrf() {
+  return <CsrfField token={useContext(CsrfContext)} />;
 }

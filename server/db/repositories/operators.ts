@@ -43,6 +43,10 @@ export async function updateOperator(db: Executor, id: string, values: Partial<O
     .executeTakeFirst();
 }
 
+export async function findOperator(db: Executor, id: string): Promise<OperatorRecord | undefined> {
+  return db.selectFrom('operators').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
 export async function listOperators(db: Executor, page: { limit: number; after?: string }): Promise<OperatorRecord[]> {
   let query = db.selectFrom('operators').select(COLUMNS).orderBy('external_id').limit(page.limit);
   if (page.after !== undefined) query = query.where('external_id', '>', page.after);
