@@ -45,6 +45,10 @@ const envSchema = z.object({
   EARSHOT_MEDIA_FETCH_MAX_REDIRECTS: optional(z.coerce.number().int().min(0).max(10)).default(3),
   EARSHOT_MEDIA_FETCH_ALLOW: optional(policyList).default([]),
   EARSHOT_MEDIA_FETCH_DENY: optional(policyList).default([]),
+  // CRM push (issue 5): where connectors may send, and how long an answer may take.
+  EARSHOT_CRM_ALLOW: optional(policyList).default([]),
+  EARSHOT_CRM_DENY: optional(policyList).default([]),
+  EARSHOT_CRM_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(300)).default(20),
   EARSHOT_MEDIA_URL_TTL_SECONDS: optional(z.coerce.number().int().min(30).max(7 * 24 * 3600)).default(3600),
   MEILI_URL: optional(httpUrl),
   MEILI_MASTER_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
@@ -75,6 +79,7 @@ export interface Config {
     fetchDeny: string[];
     urlTtlSeconds: number;
   };
+  crm: { allow: string[]; deny: string[]; timeoutMs: number };
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
   logLevel: string;
@@ -113,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       fetchDeny: e.EARSHOT_MEDIA_FETCH_DENY,
       urlTtlSeconds: e.EARSHOT_MEDIA_URL_TTL_SECONDS,
     },
+    crm: { allow: e.EARSHOT_CRM_ALLOW, deny: e.EARSHOT_CRM_DENY, timeoutMs: e.EARSHOT_CRM_TIMEOUT_SECONDS * 1000 },
     meiliUrl: e.MEILI_URL,
     meiliMasterKey: e.MEILI_MASTER_KEY,
     logLevel: e.LOG_LEVEL,

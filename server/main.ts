@@ -14,6 +14,8 @@ import type { OutboxBacklog } from './services/health.js';
 import { openSearchIndex } from './search/engine.js';
 import { createServices } from './services/index.js';
 import { mediaFetchJob } from './jobs/media-fetch.js';
+import { crmDeliveryJob } from './jobs/crm-deliveries.js';
+import { DestinationPolicy } from './media/destination-policy.js';
 import { SourceJobs } from './jobs/source-jobs.js';
 import { VERSION } from './version.js';
 
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
     searchIndex: openSearchIndex(config, database.db),
     recordings: recordingSettings(config),
+    crm: { limits: { timeoutMs: config.crm.timeoutMs, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy(config.crm.allow, config.crm.deny) } },
   });
   logger.info({ engine: services.searchIndex.engine }, 'search engine');
   const generated = await services.adminAuth.ensureAdminToken(config.adminToken);
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(database.signals, services.jobRuns, logger);
   scheduler.register(searchSyncJob(services.searchSync, (report) => report.lagSeconds.forEach((s) => metrics.searchIndexLag.observe(s))));
   scheduler.register(mediaFetchJob(services.recordings));
+  scheduler.register(crmDeliveryJob(services.crmDeliveries));
   const sourceJobs = new SourceJobs(services.pullSources, database.signals, services.jobRuns, logger);
   await scheduler.start();
   await sourceJobs.start();

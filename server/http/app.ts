@@ -19,6 +19,7 @@ import { recordingRoutes } from './routes/recordings.js';
 import { sourceRoutes } from './routes/admin-sources.js';
 import { consoleApp } from '../web/console.js';
 import { chatRoutes } from './routes/chats.js';
+import { crmConnectorRoutes, crmDeliveryRoutes } from './routes/admin-crm.js';
 import { clientAdminRoutes, clientRoutes } from './routes/clients.js';
 
 export interface AppDeps {
@@ -75,6 +76,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/integrations/:integration_id/chats', chatRoutes({ integrations: services.integrations, chatIngest: services.chatIngest }));
   app.route('/api/v1', clientRoutes(services.clients));
   app.route('/api/v1/admin/clients', clientAdminRoutes(services.clients));
+  // CRM push (issue 5).
+  app.route('/api/v1/admin/crm_connectors', crmConnectorRoutes(services.crmConnectors));
+  app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveries));
   app.route('/', docsRoutes(app, deps.version));
   app.route('/console', consoleApp({ services, logger, version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }));
 

@@ -48,6 +48,8 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   tag_not_found: { status: 404, description: 'No tag of this scope has this id or name (422 when attaching one).' },
   tag_archived: { status: 422, description: 'The tag is archived and cannot be attached.' },
   merge_same_client: { status: 422, description: 'A client cannot be merged into itself.' },
+  connector_not_found: { status: 404, description: 'No CRM connector has this id.' },
+  delivery_not_found: { status: 404, description: 'No CRM delivery has this id.' },
   rate_limited: { status: 429, description: 'Over a rate limit (per integration on ingest: EARSHOT_INGEST_RATE_LIMIT); retry after Retry-After seconds.' },
   service_unavailable: { status: 503, description: 'The database is unreachable; retry after Retry-After seconds.' },
   internal_error: { status: 500, description: 'A fault on our side; the request id finds it in the log.' },

@@ -1,5 +1,6 @@
 // Use cases: read one communication, and search them through the configured search engine.
 import { listMessages } from '../db/repositories/chats.js';
+import { listDeliveries } from '../db/repositories/crm.js';
 import { listAttributes } from '../db/repositories/clients.js';
 import { NotFound, Unavailable } from '../domain/errors.js';
 import { parseFilter } from '../domain/filters.js';
@@ -34,7 +35,7 @@ export class Communications {
       media,
       transcript: row.transcript ?? null,
       ...(messages ? { messages: messages.map((m) => ({ id: m.id, author: m.author, text: m.text, sent_at: m.sent_at.toISOString() })) } : {}),
-      deliveries: [],
+      deliveries: (await listDeliveries(this.db, { communication_id: id }, { limit: 100 })).map((d) => ({ id: d.id, connector_id: d.connector_id, event: d.event, state: d.state, attempts: d.attempts, delivered_at: d.delivered_at?.toISOString() ?? null, last_error: d.last_error })),
     };
   }
 

@@ -3,6 +3,9 @@ import type { Executor } from '../db/repositories/executor.js';
 import { AdminAuth } from './admin-auth.js';
 import { CallIngest, type CallIngestOptions } from './call-ingest.js';
 import { ChatIngest } from './chat-ingest.js';
+import { DestinationPolicy } from '../media/destination-policy.js';
+import { CrmConnectors } from './crm-connectors.js';
+import { CrmDeliveries, type CrmDeliverySettings } from './crm-deliveries.js';
 import { Clients } from './clients.js';
 import { Communications } from './communications.js';
 import { ConsoleOverview } from './console-overview.js';
@@ -36,6 +39,8 @@ export interface ServiceSettings {
   recordings: RecordingSettings & { store: MediaStore };
   sources?: PullOptions & { open?: OpenSource };
   consoleSessions?: ConsoleSessionSettings;
+  /** Outbound limits of CRM pushes (default: public destinations only, 20 s, 256 KB answers). */
+  crm?: CrmDeliverySettings;
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
@@ -52,6 +57,8 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const pullSources = new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources);
   const health = new Health(db, searchIndex, searchSync);
   const jobRuns = new JobRuns(db);
+  const communications = new Communications(db, searchIndex, recordings);
+  const crmConnectors = new CrmConnectors(db, settings.secretKey);
   return {
     adminAuth,
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds, settings.ingestRateLimit ?? 0),
@@ -61,7 +68,9 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     callIngest,
     chatIngest: new ChatIngest(db, settings.ingest?.phoneRegion),
     clients: new Clients(db, () => searchSync.applySettings(), () => callIngest.aliasesChanged()),
-    communications: new Communications(db, searchIndex, recordings),
+    communications,
+    crmConnectors,
+    crmDeliveries: new CrmDeliveries(db, crmConnectors, communications, settings.crm ?? { limits: { timeoutMs: 20_000, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy() } }),
     recordings,
     pullSources,
     transcripts: new Transcripts(db),

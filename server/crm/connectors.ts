@@ -1,0 +1,30 @@
+// The connector kinds earshot speaks, with the config and secrets each needs (checked with zod when an
+// admin saves a connector), and the factory that opens an adapter from a stored connector.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { HttpLimits } from './http-client.js';
+import type { CrmConnector } from './port.js';
+import { WebhookConnector } from './webhook.js';
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http(s) URL');
+
+export const CONNECTOR_KINDS = {
+  webhook: {
+    config: z.object({ url: httpUrl }).strict(),
+    secrets: z.object({ signing_secret: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'whsec_ followed by the base64 of 24 to 64 random bytes') }).strict(),
+    /** Secrets made for the admin when none are given (shown once, like a token). */
+    generate: () => ({ signing_secret: `whsec_${randomBytes(32).toString('base64')}` }),
+  },
+} as const;
+
+export type SupportedKind = keyof typeof CONNECTOR_KINDS;
+
+export function openConnector(kind: SupportedKind, config: Record<string, unknown>, secrets: Record<string, unknown>, limits: HttpLimits): CrmConnector {
+  switch (kind) {
+    case 'webhook':
+      return new WebhookConnector(CONNECTOR_KINDS.webhook.config.parse(config), CONNECTOR_KINDS.webhook.secrets.parse(secrets), limits);
+  }
+}

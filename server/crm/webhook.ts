@@ -1,0 +1,96 @@
+// Generic webhook connector, signed per Standard Webhooks v1: `webhook-id` (the delivery key, stable
+// across retries so receivers dedupe), `webhook-timestamp` (unix seconds of the attempt) and
+// `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" keyed by the decoded whsec_ secret>`.
+import { createHmac } from 'node:crypto';
+import { crmUserOf } from '../domain/crm-rules.js';
+import { formatPhone } from '../domain/phone-number.js';
+import { render, type TemplateValues } from '../domain/templates.js';
+import { classify, excerpt, failure, request, type HttpLimits } from './http-client.js';
+import type { CommunicationSnapshot, CrmConnector, Delivery, DeliveryOutcome } from './port.js';
+
+export interface WebhookConfig {
+  url: string;
+}
+
+export interface WebhookSecrets {
+  /** whsec_ + base64 of the key bytes. */
+  signing_secret: string;
+}
+
+export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/** What templates can say about a communication. */
+export function templateValues(c: CommunicationSnapshot, status: string): TemplateValues {
+  const operatorName = [c.operator?.first_name, c.operator?.last_name].filter(Boolean).join(' ');
+  return {
+    client_phone: c.client_phone_e164 ?? c.client_phone_number ?? '',
+    client_name: [c.client?.first_name, c.client?.last_name].filter(Boolean).join(' ') || (c.client?.company_name ?? ''),
+    client_id: c.client?.id ?? '',
+    operator_name: operatorName || (c.operator?.external_id ?? ''),
+    operator_id: c.operator?.external_id ?? '',
+    started_at: c.started_at,
+    duration: c.duration === null ? '' : String(Math.round(c.duration)),
+    direction: c.direction ?? '',
+    status,
+    channel: c.channel ?? '',
+    recording_url: c.recording_url ?? '',
+    communication_id: c.id,
+    uid: c.uid,
+    custom_fields: c.custom_fields,
+  };
+}
+
+/** The JSON a webhook receives: the event, the communication, and the rules' mapping applied. */
+export function webhookPayload(delivery: Delivery) {
+  const { communication: c, rules, event } = delivery;
+  const status = event === 'call.missed' ? 'missed' : 'answered';
+  const values = templateValues(c, status);
+  const phone = c.client_phone_e164 ?? c.client_phone_number;
+  return {
+    id: delivery.key,
+    type: event,
+    data: {
+      ...c,
+      client_phone_formatted: phone ? formatPhone(phone, rules.phone_format) : null,
+      crm_user: crmUserOf(rules, c.operator?.external_id ?? null) ?? null,
+      fields: Object.fromEntries(rules.field_mapping.map((m) => [m.crm_field, render(m.value, values)])),
+      ...(event === 'call.missed' && rules.missed_call_task.enabled
+        ? { task: { assignee: rules.duty_user ?? null, deadline: new Date(Date.parse(c.started_at) + rules.missed_call_task.deadline_hours * 3600_000).toISOString() } }
+        : {}),
+    },
+  };
+}
+
+export class WebhookConnector implements CrmConnector {
+  constructor(
+    private readonly config: WebhookConfig,
+    private readonly secrets: WebhookSecrets,
+    private readonly limits: HttpLimits,
+  ) {}
+
+  async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
+    const body = JSON.stringify(webhookPayload(delivery));
+    const timestamp = Math.floor(Date.now() / 1000);
+    const summary = { method: 'POST', url: this.config.url, summary: `${delivery.event} ${delivery.communication.id} (${body.length} bytes)` };
+    try {
+      const answer = await request(
+        new URL(this.config.url),
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'webhook-id': delivery.key, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(this.secrets.signing_secret, delivery.key, timestamp, body) },
+          body,
+        },
+        this.limits,
+      );
+      // 410 Gone: the endpoint is withdrawn (Standard Webhooks): treat like broken credentials, pause.
+      const exchanges = [{ request: summary, status: answer.status, excerpt: excerpt(answer.body, [this.secrets.signing_secret]) }];
+      if (answer.status === 410) return { kind: 'auth_broken', reason: 'HTTP 410: the endpoint is gone', exchanges };
+      return classify(answer, exchanges);
+    } catch (error) {
+      return failure(error, [{ request: summary }]);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// Use cases: CRM connectors for admins — create/patch with config, rules and secrets checked (422 with
+// paths), secrets sealed with AES-256-GCM and never shown again, activate (resending what the last N days
+// left undelivered) and deactivate.
+import { z } from 'zod';
+import { CrmRulesSchema } from '../domain/crm-rules.js';
+import { NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { open, seal } from '../domain/secret-box.js';
+import { CONNECTOR_KINDS, type SupportedKind } from '../crm/connectors.js';
+import { findConnector, insertConnector, listConnectors, resumeConnector, updateConnector, type ConnectorRecord } from '../db/repositories/crm.js';
+import type { Executor } from '../db/repositories/executor.js';
+
+const DAY_MS = 86_400_000;
+
+export const CreateConnectorSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    kind: z.enum(Object.keys(CONNECTOR_KINDS) as [SupportedKind, ...SupportedKind[]]),
+    config: z.record(z.string(), z.unknown()),
+    secrets: z.record(z.string(), z.unknown()).optional(),
+    rules: z.record(z.string(), z.unknown()).default({}),
+    max_concurrency: z.number().int().min(1).max(64).default(8),
+  })
+  .strict();
+
+export const PatchConnectorSchema = CreateConnectorSchema.omit({ kind: true }).partial().strict();
+
+const issuesAt = (prefix: string, error: z.ZodError): ErrorDetail[] =>
+  error.issues.map((issue) => ({ path: [prefix, ...issue.path.map(String)].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]'), code: 'invalid_value', message: issue.message }));
+
+function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Unprocessable('validation_failed', `${prefix} is not valid`, issuesAt(prefix, parsed.error));
+  return parsed.data;
+}
+
+export class CrmConnectors {
+  constructor(
+    private readonly db: Executor,
+    private readonly secretKey: string,
+  ) {}
+
+  /** Creates a connector; the answer shows generated secrets once (e.g. a webhook signing secret). */
+  async create(input: z.output<typeof CreateConnectorSchema>) {
+    const kind = CONNECTOR_KINDS[input.kind];
+    const config = check(kind.config, input.config, 'config');
+    const rules = check(CrmRulesSchema, input.rules, 'rules');
+    const generated = input.secrets === undefined ? kind.generate() : undefined;
+    const secrets = check(kind.secrets, input.secrets ?? generated, 'secrets');
+    const row = await insertConnector(this.db, { name: input.name, kind: input.kind, config, rules, secrets: seal(this.secretKey, secrets), max_concurrency: input.max_concurrency });
+    return { ...this.view(row), ...(generated ? { secrets: generated } : {}) };
+  }
+
+  async list() {
+    return (await listConnectors(this.db)).map((row) => this.view(row));
+  }
+
+  async get(id: string) {
+    return this.view(await this.row(id));
+  }
+
+  async patch(id: string, input: z.output<typeof PatchConnectorSchema>) {
+    const row = await this.row(id);
+    const kind = CONNECTOR_KINDS[row.kind as SupportedKind];
+    const updated = await updateConnector(this.db, id, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.config !== undefined ? { config: check(kind.config, input.config, 'config') } : {}),
+      ...(input.rules !== undefined ? { rules: check(CrmRulesSchema, input.rules, 'rules') } : {}),
+      ...(input.secrets !== undefined ? { secrets: seal(this.secretKey, check(kind.secrets, input.secrets, 'secrets')) } : {}),
+      ...(input.max_concurrency !== undefined ? { max_concurrency: input.max_concurrency } : {}),
+    });
+    return this.view(updated!);
+  }
+
+  /**
+   * Activates (after fixing a broken token, say): deliveries paused or dead-lettered during the last
+   * `resendDays` calendar days (UTC; 3 = the two previous days and today) go out again, once each.
+   */
+  async activate(id: string, resendDays = 3) {
+    await this.row(id);
+    const since = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - (resendDays - 1) * DAY_MS);
+    const resent = await this.db.transaction().execute((trx) => resumeConnector(trx, id, since));
+    return { ...(await this.get(id)), resent, resent_since: since.toISOString() };
+  }
+
+  async deactivate(id: string) {
+    await this.row(id);
+    return this.view((await updateConnector(this.db, id, { state: 'inactive' }))!);
+  }
+
+  /** The connector's secrets, opened (for the delivery runner only). */
+  secretsOf(row: ConnectorRecord): Record<string, unknown> {
+    return open<Record<string, unknown>>(this.secretKey, row.secrets);
+  }
+
+  private async row(id: string): Promise<ConnectorRecord> {
+    const row = /^[0-9a-f-]{36}$/i.test(id) ? await findConnector(this.db, id) : undefined;
+    if (!row) throw new NotFound('CRM connector', 'connector_not_found');
+    return row;
+  }
+
+  /** Never the secrets: only which ones are set. */
+  private view(row: ConnectorRecord) {
+    return {
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      config: row.config,
+      rules: row.rules,
+      secrets_set: Object.keys(this.secretsOf(row)).sort(),
+      state: row.state,
+      broken_reason: row.broken_reason,
+      max_concurrency: row.max_concurrency,
+      created_at: row.created_at.toISOString(),
+      updated_at: row.updated_at.toISOString(),
+    };
+  }
+}
