@@ -11,6 +11,7 @@ import type { CommunicationSnapshot, DeliveryOutcome } from '../crm/port.js';
 import {
   breakConnector,
   claimDeliveries,
+  countDeliveries,
   findCommunicationBriefs,
   findDelivery,
   insertAttempt,
@@ -210,7 +211,12 @@ export class CrmDeliveries {
     return this.get(id);
   }
 
-  /** Replays every delivery matching the filter, page by page; `onPage` reports progress (and can stop). */
+  /** How many deliveries a filter matches (for a replay's progress). */
+  count(filter: DeliveryFilter): Promise<number> {
+    return countDeliveries(this.db, filter);
+  }
+
+  /** Replays every delivery matching the filter, page by page; `onPage` reports progress. */
   async replayMatching(filter: DeliveryFilter, options: { dryRun?: boolean; pageSize?: number; onPage?: (done: number) => void } = {}) {
     let done = 0;
     let after: { created_at: Date; id: string } | undefined;

@@ -180,6 +180,15 @@ export async function listDeliveries(db: Executor, filter: DeliveryFilter, page:
   return query.execute() as Promise<DeliveryRecord[]>;
 }
 
+export async function countDeliveries(db: Executor, filter: DeliveryFilter): Promise<number> {
+  let query = db.selectFrom('crm_deliveries').select((eb) => eb.fn.countAll<string>().as('n'));
+  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.connector_id) query = query.where('connector_id', '=', filter.connector_id);
+  if (filter.since) query = query.where('created_at', '>=', filter.since);
+  if (filter.until) query = query.where('created_at', '<', filter.until);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
 export async function findDelivery(db: Executor, id: string): Promise<DeliveryRecord | undefined> {
   return db.selectFrom('crm_deliveries').select(DELIVERY_COLUMNS).where('id', '=', id).executeTakeFirst() as Promise<DeliveryRecord | undefined>;
 }
