@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { HttpLimits } from './http-client.js';
 import type { CrmConnector } from './port.js';
+import { AmoCrmConnector } from './amocrm.js';
+import { Bitrix24Connector } from './bitrix24.js';
 import { WebhookConnector } from './webhook.js';
 
 const httpUrl = z
@@ -18,6 +20,18 @@ export const CONNECTOR_KINDS = {
     /** Secrets made for the admin when none are given (shown once, like a token). */
     generate: () => ({ signing_secret: `whsec_${randomBytes(32).toString('base64')}` }),
   },
+  bitrix24: {
+    config: z
+      .object({ portal_url: httpUrl, crm_create: z.boolean().default(true), crm_entity_type: z.enum(['CONTACT', 'LEAD', 'COMPANY']).optional(), line_number: z.string().max(50).optional() })
+      .strict(),
+    secrets: z.object({ access_token: z.string().min(10).max(500) }).strict(),
+    generate: undefined,
+  },
+  amocrm: {
+    config: z.object({ base_url: httpUrl, source: z.string().min(1).max(100).default('earshot') }).strict(),
+    secrets: z.object({ access_token: z.string().min(10).max(4000) }).strict(),
+    generate: undefined,
+  },
 } as const;
 
 export type SupportedKind = keyof typeof CONNECTOR_KINDS;
@@ -26,5 +40,9 @@ export function openConnector(kind: SupportedKind, config: Record<string, unknow
   switch (kind) {
     case 'webhook':
       return new WebhookConnector(CONNECTOR_KINDS.webhook.config.parse(config), CONNECTOR_KINDS.webhook.secrets.parse(secrets), limits);
+    case 'bitrix24':
+      return new Bitrix24Connector(CONNECTOR_KINDS.bitrix24.config.parse(config), CONNECTOR_KINDS.bitrix24.secrets.parse(secrets), limits);
+    case 'amocrm':
+      return new AmoCrmConnector(CONNECTOR_KINDS.amocrm.config.parse(config), CONNECTOR_KINDS.amocrm.secrets.parse(secrets), limits);
   }
 }

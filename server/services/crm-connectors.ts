@@ -22,7 +22,23 @@ export const CreateConnectorSchema = z
   })
   .strict();
 
-export const PatchConnectorSchema = CreateConnectorSchema.omit({ kind: true }).partial().strict();
+/** Only what is given changes (no defaults here: a patch of the secrets must not reset the rules). */
+export const PatchConnectorSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    secrets: z.record(z.string(), z.unknown()).optional(),
+    rules: z.record(z.string(), z.unknown()).optional(),
+    max_concurrency: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+interface KindSchemas {
+  config: z.ZodType<Record<string, unknown>>;
+  secrets: z.ZodType<Record<string, unknown>>;
+  generate?: (() => Record<string, unknown>) | undefined;
+}
+const kindOf = (kind: SupportedKind): KindSchemas => CONNECTOR_KINDS[kind] as KindSchemas;
 
 const issuesAt = (prefix: string, error: z.ZodError): ErrorDetail[] =>
   error.issues.map((issue) => ({ path: [prefix, ...issue.path.map(String)].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]'), code: 'invalid_value', message: issue.message }));
@@ -41,10 +57,10 @@ export class CrmConnectors {
 
   /** Creates a connector; the answer shows generated secrets once (e.g. a webhook signing secret). */
   async create(input: z.output<typeof CreateConnectorSchema>) {
-    const kind = CONNECTOR_KINDS[input.kind];
+    const kind = kindOf(input.kind);
     const config = check(kind.config, input.config, 'config');
     const rules = check(CrmRulesSchema, input.rules, 'rules');
-    const generated = input.secrets === undefined ? kind.generate() : undefined;
+    const generated = input.secrets === undefined ? kind.generate?.() : undefined;
     const secrets = check(kind.secrets, input.secrets ?? generated, 'secrets');
     const row = await insertConnector(this.db, { name: input.name, kind: input.kind, config, rules, secrets: seal(this.secretKey, secrets), max_concurrency: input.max_concurrency });
     return { ...this.view(row), ...(generated ? { secrets: generated } : {}) };
@@ -60,7 +76,7 @@ export class CrmConnectors {
 
   async patch(id: string, input: z.output<typeof PatchConnectorSchema>) {
     const row = await this.row(id);
-    const kind = CONNECTOR_KINDS[row.kind as SupportedKind];
+    const kind = kindOf(row.kind as SupportedKind);
     const updated = await updateConnector(this.db, id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.config !== undefined ? { config: check(kind.config, input.config, 'config') } : {}),
