@@ -52,16 +52,19 @@ export class Communications {
       throw error;
     }
     // The index names the matches; the records come from Postgres, the source of truth.
-    const ids = result.hits.map((h) => h.id);
-    const [found, media] = await Promise.all([findCommunications(this.db, ids), this.recordings.describeMany(ids)]);
-    const rows = new Map(found.map((row) => [row.id, row]));
+    const found = await this.items(result.hits.map((h) => h.id));
     const items = result.hits.flatMap((hit) => {
-      const row = rows.get(hit.id);
-      if (!row) return [];
-      const item = { ...toItem(row), media: media.get(hit.id) ?? null };
+      const item = found.get(hit.id);
+      if (!item) return [];
       return [hit.highlight === undefined ? item : { ...item, highlight: hit.highlight }];
     });
     return { items, next_cursor: result.nextCursor, estimated_total: result.estimatedTotal, engine: this.index.engine };
+  }
+
+  /** Communications as search items (core fields and the media block) by id, in two queries whatever their number. */
+  async items(ids: string[]) {
+    const [found, media] = await Promise.all([findCommunications(this.db, ids), this.recordings.describeMany(ids)]);
+    return new Map(found.map((row) => [row.id, { ...toItem(row), media: media.get(row.id) ?? null }]));
   }
 }
 

@@ -97,7 +97,8 @@ export class CrmDeliveries {
   async attemptDue(report: CrmRunReport): Promise<number> {
     const claimed = await claimDeliveries(this.db, this.settings.batchSize ?? 200, this.settings.leaseSeconds ?? 60);
     if (claimed.length === 0) return 0;
-    const connectors = new Map((await listConnectors(this.db)).map((c) => [c.id, c]));
+    const [connectorRows, snapshots] = await Promise.all([listConnectors(this.db), this.snapshots([...new Set(claimed.map((d) => d.communication_id))])]);
+    const connectors = new Map(connectorRows.map((c) => [c.id, c]));
     const byConnector = new Map<string, ClaimedDelivery[]>();
     for (const d of claimed) byConnector.set(d.connector_id, [...(byConnector.get(d.connector_id) ?? []), d]);
     await Promise.all(
@@ -105,7 +106,7 @@ export class CrmDeliveries {
         const connector = connectors.get(connectorId)!;
         const queue = [...deliveries];
         const worker = async () => {
-          for (let next = queue.shift(); next; next = queue.shift()) await this.attempt(connector, next, report);
+          for (let next = queue.shift(); next; next = queue.shift()) await this.attempt(connector, next, snapshots.get(next.communication_id), report);
         };
         await Promise.all(Array.from({ length: Math.min(connector.max_concurrency, queue.length) }, worker));
       }),
@@ -113,21 +114,9 @@ export class CrmDeliveries {
     return claimed.length;
   }
 
-  private async attempt(connector: ConnectorRecord, delivery: ClaimedDelivery, report: CrmRunReport): Promise<void> {
+  private async attempt(connector: ConnectorRecord, delivery: ClaimedDelivery, communication: CommunicationSnapshot | undefined, report: CrmRunReport): Promise<void> {
     const startedAt = new Date();
-    let outcome: DeliveryOutcome;
-    try {
-      const adapter = openConnector(connector.kind as SupportedKind, connector.config, this.connectors.secretsOf(connector), this.settings.limits);
-      outcome = await adapter.deliver({
-        key: delivery.delivery_key,
-        event: delivery.event as CrmEvent,
-        attempt: delivery.attempts,
-        communication: await this.snapshot(delivery.communication_id),
-        rules: CrmRulesSchema.parse(connector.rules),
-      });
-    } catch (error) {
-      outcome = { kind: 'retryable', reason: error instanceof Error ? error.message : String(error), exchanges: [] };
-    }
+    const outcome = await this.deliver(connector, delivery, communication);
     const last = outcome.exchanges.at(-1);
     await insertAttempt(this.db, {
       delivery_id: delivery.id,
@@ -163,26 +152,42 @@ export class CrmDeliveries {
     }
   }
 
-  private async snapshot(communicationId: string): Promise<CommunicationSnapshot> {
-    const c = await this.communications.get(communicationId);
-    return {
-      id: c.id,
-      kind: c.kind,
-      uid: c.uid,
-      integration_id: c.integration_id,
-      channel: c.channel,
-      direction: c.direction,
-      started_at: c.started_at,
-      duration: c.duration,
-      client_phone_number: c.client_phone_number,
-      client_phone_e164: c.client_phone_e164,
-      nps: c.nps,
-      operator: c.operator,
-      client: c.client,
-      custom_fields: c.custom_fields,
-      tags: c.tags,
-      recording_url: c.media?.url ?? null,
-    };
+  private async deliver(connector: ConnectorRecord, delivery: ClaimedDelivery, communication: CommunicationSnapshot | undefined): Promise<DeliveryOutcome> {
+    if (!communication) return { kind: 'permanent', reason: 'the communication no longer exists', exchanges: [] };
+    try {
+      const adapter = openConnector(connector.kind as SupportedKind, connector.config, this.connectors.secretsOf(connector), this.settings.limits);
+      return await adapter.deliver({ key: delivery.delivery_key, event: delivery.event as CrmEvent, attempt: delivery.attempts, communication, rules: CrmRulesSchema.parse(connector.rules) });
+    } catch (error) {
+      return { kind: 'retryable', reason: error instanceof Error ? error.message : String(error), exchanges: [] };
+    }
+  }
+
+  /** What connectors are told about each communication, loaded for a whole batch at once. */
+  private async snapshots(ids: string[]): Promise<Map<string, CommunicationSnapshot>> {
+    const items = await this.communications.items(ids);
+    return new Map(
+      [...items.values()].map((c) => [
+        c.id,
+        {
+          id: c.id,
+          kind: c.kind,
+          uid: c.uid,
+          integration_id: c.integration_id,
+          channel: c.channel,
+          direction: c.direction,
+          started_at: c.started_at,
+          duration: c.duration,
+          client_phone_number: c.client_phone_number,
+          client_phone_e164: c.client_phone_e164,
+          nps: c.nps,
+          operator: c.operator,
+          client: c.client,
+          custom_fields: c.custom_fields,
+          tags: c.tags,
+          recording_url: c.media?.url ?? null,
+        },
+      ]),
+    );
   }
 
   // ---- the delivery log for admins ----------------------------------------------------------------

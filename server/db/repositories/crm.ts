@@ -2,6 +2,7 @@
 // mid-delivery leaves it to be claimed again, never twice at once) and the log of attempts.
 import { sql } from 'kysely';
 import type { Executor } from './executor.js';
+import { OUTBOX_CHANNEL } from './outbox.js';
 
 export type ConnectorKind = 'webhook' | 'bitrix24' | 'amocrm' | 'usedesk' | 'zoho_desk';
 export type ConnectorState = 'active' | 'inactive' | 'broken';
@@ -67,6 +68,7 @@ export async function resumeConnector(db: Executor, id: string, since: Date): Pr
     .where('created_at', '>=', since)
     .returning('id')
     .execute();
+  if (rows.length > 0) await wakeDeliveryJob(db);
   await db
     .updateTable('crm_deliveries')
     .set({ state: 'dead', last_error: sql`coalesce(last_error || '; ', '') || 'not resent: older than the resend window'`, updated_at: sql`now()` })
@@ -74,6 +76,11 @@ export async function resumeConnector(db: Executor, id: string, since: Date): Pr
     .where('state', '=', 'paused')
     .execute();
   return rows.length;
+}
+
+/** Deliveries made due outside the outbox (reactivation, replay) wake the delivery job like a new outbox row. */
+async function wakeDeliveryJob(db: Executor): Promise<void> {
+  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, 'crm')`.execute(db);
 }
 
 export interface NewDelivery {
@@ -207,6 +214,7 @@ export async function requeueDeliveries(db: Executor, ids: string[]): Promise<nu
     .where('state', '<>', 'pending')
     .returning('id')
     .execute();
+  if (rows.length > 0) await wakeDeliveryJob(db);
   return rows.length;
 }
 
