@@ -20,6 +20,7 @@ import { recordingSettings } from '../server/media/recording-settings.js';
 import { createServices } from '../server/services/index.js';
 import { adminSql, BENCH_ADMIN_TOKEN, benchDatabaseUrl } from './lib/server.js';
 import { prng, REGIONS, SPAN_MS, START, WORDS, seedCommunications } from './lib/seed-communications.js';
+import { ms, report, times } from './lib/report.js';
 import { percentile } from './lib/stats.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } } });
@@ -176,6 +177,12 @@ async function main() {
     const biggest = Math.max(...results.map((r) => r.page_max_kb));
     console.log(`worst list page p95 ${worst.toFixed(1)} ms (target ≤ 300), largest page ${biggest.toFixed(1)} KB (target < 200)`);
     console.log(JSON.stringify({ rows: ROWS, runs: RUNS, warmup: WARMUP, cases: results }, null, 2));
+    report({
+      title: `Console list page at ${ROWS.toLocaleString('en-US')} communications`,
+      command: `npm run bench:console -- --rows ${ROWS} --runs ${RUNS}`,
+      rows: results.map((r) => ({ what: `${r.case}: p50 / p95 (page ≤ ${r.page_max_kb.toFixed(1)} KB)`, earshot: `${ms(r.page_p50)} / ${ms(r.page_p95)}`, baseline: `JSON search API: ${ms(r.api_p50)} / ${ms(r.api_p95)}`, ratio: times(r.page_p95 / r.api_p95) })),
+      notes: [`Worst list page p95 ${worst.toFixed(1)} ms (target ≤ 300 ms); largest page ${biggest.toFixed(1)} KB (target < 200 KB).`],
+    });
   } finally {
     await db.destroy();
     if (args.keep) console.log(`kept database ${name}`);
