@@ -32,8 +32,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
     });
-    // An idle client losing its server (Postgres restarted) must not crash the process.
+    // A client losing its server (Postgres restarted) must not crash the process: an idle one reports on the
+    // pool, a checked-out one (a job holding its advisory lock, say) on itself. Its query fails (503 to a
+    // request, a retry for a job) and the pool drops it on release because it is no longer queryable.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const signals = new PostgresSignals(options.url, pool);
     return {
