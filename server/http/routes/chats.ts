@@ -1,10 +1,10 @@
 // Ingest: chats posted by chat platforms; the same uid again merges the messages by message id.
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { ChatIngest } from '../../services/chat-ingest.js';
 import type { Integrations } from '../../services/integrations.js';
 import { integrationAuth, type IntegrationEnv } from '../auth.js';
 import { jsonBody } from '../json-body.js';
-import { errorResponses } from '../schemas/common.js';
+import { errorResponses, IntegrationIdParam } from '../schemas/common.js';
 import { ChatSchema } from '../schemas/chat.js';
 import { IngestResponseSchema } from '../schemas/phone-call.js';
 
@@ -18,7 +18,7 @@ export function chatRoutes(deps: { integrations: Integrations; chatIngest: ChatI
       security: [{ integrationToken: [] }],
       summary: 'Post a chat; the same uid again merges its messages by message id',
       request: {
-        params: z.object({ integration_id: z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } }) }),
+        params: IntegrationIdParam,
         body: { required: true, content: { 'application/json': { schema: ChatSchema } } },
       },
       responses: {

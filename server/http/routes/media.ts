@@ -2,7 +2,6 @@
 // players can use it) with full HTTP Range support: single and multiple ranges, If-Range, ETag, 304, 416.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { parseRange, type ByteRange } from '../../domain/byte-ranges.js';

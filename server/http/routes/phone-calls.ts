@@ -8,7 +8,7 @@ import { integrationAuth, type IntegrationEnv } from '../auth.js';
 import { jsonBody } from '../json-body.js';
 import { ingestMultipartCall, isMultipart } from '../multipart-call.js';
 import type { Metrics } from '../metrics.js';
-import { errorResponses } from '../schemas/common.js';
+import { errorResponses, IntegrationIdParam, integrationIdParam } from '../schemas/common.js';
 import { IngestResponseSchema, PhoneCallSchema, TranscriptSchema } from '../schemas/phone-call.js';
 
 export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: CallIngest; transcripts: Transcripts; recordings: Recordings; metrics: Metrics }) {
@@ -26,7 +26,7 @@ export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: 
         '(or one `call` part holding the JSON body) and the audio is the `recording` file part, which makes media_url optional. ' +
         '`Authorization: <token>` or `Bearer <token>`.',
       request: {
-        params: z.object({ integration_id: z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } }) }),
+        params: IntegrationIdParam,
         body: { required: true, content: { 'application/json': { schema: PhoneCallSchema } } },
       },
       responses: {
@@ -64,7 +64,7 @@ export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: 
       summary: "Set a posted call's transcript (plain text or segments), addressed by the call's uid",
       request: {
         params: z.object({
-          integration_id: z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } }),
+          integration_id: integrationIdParam,
           uid: z.string().openapi({ param: { name: 'uid', in: 'path' } }),
         }),
         body: { required: true, content: { 'application/json': { schema: TranscriptSchema } } },

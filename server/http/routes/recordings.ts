@@ -4,7 +4,7 @@ import type { Integrations } from '../../services/integrations.js';
 import type { Recordings } from '../../services/recordings.js';
 import { integrationAuth, type IntegrationEnv } from '../auth.js';
 import { requestStream } from '../request-body.js';
-import { errorResponses } from '../schemas/common.js';
+import { errorResponses, integrationIdParam } from '../schemas/common.js';
 import { RecordingResultSchema } from '../schemas/media.js';
 
 export function recordingRoutes(deps: { integrations: Integrations; recordings: Recordings }) {
@@ -22,7 +22,7 @@ export function recordingRoutes(deps: { integrations: Integrations; recordings: 
         'audio that cannot be read is kept with `state: "corrupt"`. The duration fills a call posted without one.',
       request: {
         params: z.object({
-          integration_id: z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } }),
+          integration_id: integrationIdParam,
           uid: z.string().openapi({ param: { name: 'uid', in: 'path' } }),
         }),
         body: { required: true, content: { 'audio/*': { schema: z.string().openapi({ format: 'binary' }) } } },

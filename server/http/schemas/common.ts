@@ -25,3 +25,6 @@ export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { description: 'Error', content: { 'application/json': { schema: ErrorSchema } } }]));
 
 export const IdParam = z.object({ id: uuid.openapi({ param: { name: 'id', in: 'path' } }) });
+/** The integration_id path parameter of the ingest endpoints. */
+export const integrationIdParam = z.uuid().openapi({ param: { name: 'integration_id', in: 'path' } });
+export const IntegrationIdParam = z.object({ integration_id: integrationIdParam });
