@@ -49,7 +49,10 @@ async function main(): Promise<void> {
     ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
     searchIndex: openSearchIndex(config, database.db),
     recordings: recordingSettings(config),
-    crm: { limits: { timeoutMs: config.crm.timeoutMs, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy(config.crm.allow, config.crm.deny) } },
+    crm: {
+      limits: { timeoutMs: config.crm.timeoutMs, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy(config.crm.allow, config.crm.deny) },
+      backoff: { baseMs: 5_000, maxMs: config.crm.retryMaxMs, maxAttempts: Number.POSITIVE_INFINITY },
+    },
   });
   logger.info({ engine: services.searchIndex.engine }, 'search engine');
   const generated = await services.adminAuth.ensureAdminToken(config.adminToken);

@@ -1,6 +1,7 @@
-// Soak + faults: a steady load of calls (custom fields, transcripts) and recording uploads against a real
+// Soak + faults: a steady load of calls (custom fields, transcripts), chats and recording uploads against a real
 // earshot process on real Postgres with the Meilisearch stand-in as its engine, while in turn Postgres is
-// stopped and started, the search engine goes down, and earshot is killed with SIGKILL and restarted.
+// stopped and started, the search engine goes down, earshot is killed with SIGKILL and restarted, and the
+// CRM (a signed-webhook receiver) answers 500, 429 and times out.
 // Clients behave like PBXes: a 503 is retried after its Retry-After, a refused connection after a pause.
 // Afterwards: every call acknowledged with 2xx is in Postgres exactly once and in the search engine, every
 // acknowledged recording reads back with its sha256, and no request got a 500 or hung. Prints a summary
@@ -17,6 +18,7 @@ import pg from 'pg';
 import { silence, speech } from '../support/audio.js';
 import { spawnEarshot, startEarshot, type EarshotProcess } from '../support/earshot-process.js';
 import { startMeilisearchStandIn } from '../support/meilisearch-stand-in.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { adminQuery, databaseUrl } from '../support/test-database.js';
 
 const { values: args } = parseArgs({
@@ -60,6 +62,7 @@ const newPhase = (name: string) => {
 };
 const acked = new Map<string, string>(); // uid → communication id
 const uploads = new Map<string, string>(); // communication id → sha256 of the uploaded recording
+const ackedChats = new Map<string, string>(); // uid → communication id
 const unexpected: string[] = [];
 
 // ---- processes ------------------------------------------------------------------------------------
@@ -74,6 +77,9 @@ const earshotEnv = (meiliUrl: string) => ({
   EARSHOT_SECRET_KEY: 'soak-secret-key-0123456789abcdef0123456789',
   EARSHOT_DATA_DIR: dataDir,
   EARSHOT_PUBLIC_URL: BASE,
+  EARSHOT_CRM_ALLOW: '127.0.0.1',
+  EARSHOT_CRM_TIMEOUT_SECONDS: '2',
+  EARSHOT_CRM_RETRY_MAX_SECONDS: '8',
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -131,6 +137,29 @@ async function withRetries(url: string, init: RequestInit): Promise<string | und
 const TOPICS = ['Поддержка', 'Продажи', 'Возврат', 'Жалоба'];
 const TRANSCRIPTS = ['клиент просит возобновления доступа', 'оформить возврат за подписку', 'уточнение тарифа и роуминга', 'жалоба на качество связи'];
 
+/** A chat with three messages, posted twice (the platform re-sends the dialogue): stored once, messages once. */
+async function oneChat(integration: { id: string; token: string }, n: number): Promise<void> {
+  const uid = `soak-chat-${tag}-${n}`;
+  const at = (s: number) => new Date(Date.UTC(2024, 0, 1) + n * 1000 + s * 1000).toISOString();
+  const body = JSON.stringify({
+    uid,
+    operator_id: `op-${n % 10}`,
+    started_at: at(0),
+    channel: 'telegram',
+    client: { id: `client-${n % 500}` },
+    messages: [
+      { id: 'm1', author: 'client', text: 'Здравствуйте, где мой заказ?', sent_at: at(1) },
+      { id: 'm2', author: 'operator', text: 'Сейчас проверю', sent_at: at(2) },
+      { id: 'm3', author: 'bot', text: 'Заказ передан в доставку', sent_at: at(3) },
+    ],
+  });
+  const url = `${BASE}/api/v1/integrations/${integration.id}/chats`;
+  const init = { method: 'POST', headers: { authorization: integration.token, 'content-type': 'application/json' }, body };
+  const first = await withRetries(url, init);
+  if (first === undefined || (await withRetries(url, init)) === undefined) return;
+  ackedChats.set(uid, (JSON.parse(first) as { id: string }).id);
+}
+
 async function oneCall(integration: { id: string; token: string }, n: number, recordings: Array<{ bytes: Buffer; sha256: string }>): Promise<void> {
   const uid = `soak-${tag}-${n}`;
   phase.sent++;
@@ -151,6 +180,7 @@ async function oneCall(integration: { id: string; token: string }, n: number, re
   const { id } = JSON.parse(answer) as { id: string };
   acked.set(uid, id);
   phase.acked++;
+  if (n % 5 === 0) await oneChat(integration, n);
   if (n % 10 !== 0) return;
   const recording = recordings[n % recordings.length]!;
   const uploaded = await withRetries(`${BASE}/api/v1/integrations/${integration.id}/phone_calls/${uid}/recording`, {
@@ -186,7 +216,7 @@ interface Check {
   ok: boolean;
 }
 
-async function verify(meiliDocuments: Map<string, Record<string, unknown>> | undefined): Promise<Check[]> {
+async function verify(meiliDocuments: Map<string, Record<string, unknown>> | undefined, receiver: WebhookReceiver): Promise<Check[]> {
   const checks: Check[] = [];
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
@@ -200,6 +230,24 @@ async function verify(meiliDocuments: Map<string, Record<string, unknown>> | und
     const doubled = rows.filter((r) => Number(r.n) !== 1);
     const wrongId = [...acked].filter(([uid, id]) => found.get(uid)?.id !== id);
     checks.push({ name: 'acknowledged calls in Postgres exactly once', expected: `${acked.size}`, found: `${rows.length} (missing ${missing.length}, doubled ${doubled.length}, other id ${wrongId.length})`, ok: missing.length === 0 && doubled.length === 0 && wrongId.length === 0 });
+    const { rows: chats } = await client.query<{ id: string; n: string }>(
+      `SELECT c.id, (SELECT count(*) FROM messages m WHERE m.communication_id = c.id) AS n FROM communications c WHERE c.uid = ANY($1)`,
+      [[...ackedChats.keys()]],
+    );
+    const chatIds = new Set(chats.map((c) => c.id));
+    const wrongMessages = chats.filter((c) => Number(c.n) !== 3).length;
+    checks.push({ name: 'acknowledged chats in Postgres once, 3 messages each', expected: `${ackedChats.size}`, found: `${chats.length} (wrong message count ${wrongMessages})`, ok: chats.length === ackedChats.size && [...ackedChats.values()].every((id) => chatIds.has(id)) && wrongMessages === 0 });
+    const { rows: deliveries } = await client.query<{ state: string; delivery_key: string; last_error: string | null }>(`SELECT state, delivery_key, last_error FROM crm_deliveries`);
+    const delivered = deliveries.filter((d) => d.state === 'delivered');
+    const dead = deliveries.filter((d) => d.state === 'dead');
+    const unsettled = deliveries.length - delivered.length - dead.length;
+    const notApplied = delivered.filter((d) => !receiver.applied.has(d.delivery_key)).length;
+    checks.push({
+      name: 'CRM: one delivery per acknowledged call/chat, each applied once or dead with a reason',
+      expected: `${acked.size + ackedChats.size}`,
+      found: `${deliveries.length} (delivered ${delivered.length}, dead ${dead.length}, unsettled ${unsettled}, delivered but not applied ${notApplied}; receiver applied ${receiver.applied.size} of ${receiver.received.length} requests)`,
+      ok: deliveries.length === acked.size + ackedChats.size && unsettled === 0 && notApplied === 0 && receiver.applied.size === delivered.length && dead.every((d) => !!d.last_error),
+    });
     const { rows: pending } = await client.query<{ topic: string; state: string; n: string }>(`SELECT topic, state, count(*) AS n FROM outbox WHERE topic = 'search' GROUP BY topic, state`);
     checks.push({ name: 'search outbox drained', expected: '0 pending, 0 dead', found: pending.map((p) => `${p.state} ${p.n}`).join(', ') || '0', ok: pending.length === 0 });
   } finally {
@@ -207,6 +255,8 @@ async function verify(meiliDocuments: Map<string, Record<string, unknown>> | und
   }
   const indexed = [...acked.values()].filter((id) => meiliDocuments?.has(id));
   checks.push({ name: 'acknowledged calls in the search engine', expected: `${acked.size}`, found: `${indexed.length}`, ok: indexed.length === acked.size });
+  const chatsIndexed = [...ackedChats.values()].filter((id) => meiliDocuments?.has(id));
+  checks.push({ name: 'acknowledged chats in the search engine', expected: `${ackedChats.size}`, found: `${chatsIndexed.length}`, ok: chatsIndexed.length === ackedChats.size });
 
   let intact = 0;
   const broken: string[] = [];
@@ -244,6 +294,7 @@ async function main() {
   });
   await adminQuery(`CREATE DATABASE "${dbName}"`);
   const engine = await startMeilisearchStandIn();
+  const receiver = await startWebhookReceiver();
   const state = { n: 0, stop: false };
   try {
     earshot = await startEarshot(earshotEnv(engine.url), PORT);
@@ -252,6 +303,8 @@ async function main() {
     await admin('/api/v1/admin/custom_fields', { key: 'topic', name: 'Topic', type: 'string', used_for_filtering: true });
     await admin('/api/v1/admin/custom_fields', { key: 'reopen_count', name: 'Reopen count', type: 'number', used_for_filtering: true });
     await admin('/api/v1/admin/custom_fields', { key: 'flags', name: 'Flags', type: 'string_array', used_for_filtering: true });
+    const connector = await admin('/api/v1/admin/crm_connectors', { name: 'soak hook', kind: 'webhook', config: { url: receiver.url }, rules: { events: ['call.finished', 'call.missed', 'chat.closed'] } });
+    receiver.secret = (connector as unknown as { secrets: { signing_secret: string } }).secrets.signing_secret;
 
     newPhase('steady');
     const running = load(integration, recordings, state);
@@ -274,6 +327,11 @@ async function main() {
     earshot = await spawnEarshot(earshotEnv(engine.url), PORT);
     await sleep(PHASE_MS);
 
+    newPhase('CRM answers 500, 429 and times out');
+    for (let i = 0; i < 3000; i++) receiver.script.push([{ status: 500 }, { status: 429, retryAfter: '2' }, { status: 200, delayMs: 3000 }][i % 3]!);
+    await sleep(PHASE_MS);
+    receiver.script.length = 0;
+
     newPhase('steady again');
     await sleep(PHASE_MS / 2);
     state.stop = true;
@@ -287,7 +345,17 @@ async function main() {
       if (Date.now() > drainUntil) break;
       await sleep(500);
     }
-    const checks = await verify(engine.documents.get('communications'));
+    // And the CRM backlog: retries are at most 8 s apart here (EARSHOT_CRM_RETRY_MAX_SECONDS).
+    const crmUntil = Date.now() + 120_000;
+    for (;;) {
+      const client = new pg.Client({ connectionString: dbUrl });
+      await client.connect();
+      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM crm_deliveries WHERE state IN ('pending', 'paused')`);
+      await client.end();
+      if (Number(rows[0]!.n) === 0 || Date.now() > crmUntil) break;
+      await sleep(1000);
+    }
+    const checks = await verify(engine.documents.get('communications'), receiver);
     console.log(`\nsoak run ${tag}: ${((Date.now() - started) / 1000).toFixed(0)} s, ${RATE} calls/s offered, recording upload every 10th call\n`);
     console.log(table(phases.map((p) => ({ ...p }))));
     console.log('');
@@ -301,6 +369,7 @@ async function main() {
     state.stop = true;
     await earshot?.stop();
     await engine.close();
+    await receiver.close();
     if (!args.keep) {
       await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
       rmSync(dataDir, { recursive: true, force: true });
