@@ -32,7 +32,7 @@ async function postgresVersion(): Promise<string> {
   const client = new pg.Client({ connectionString: BENCH_SERVER });
   await client.connect();
   try {
-    return ((await client.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?').split(' ')[0]!;
+    return ((await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?').split(' ')[0]!;
   } finally {
     await client.end();
   }
