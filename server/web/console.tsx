@@ -21,10 +21,11 @@ import { customFieldsPage } from './pages/custom-fields.js';
 import { integrationsPage } from './pages/integrations.js';
 import { operatorsPage } from './pages/operators.js';
 import { sourcesPage } from './pages/sources.js';
+import { crmPage } from './pages/crm.js';
 import { staticAssets } from './static-assets.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
-export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage];
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage];
 
 export interface ConsoleDeps {
   services: Services;

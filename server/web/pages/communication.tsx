@@ -6,6 +6,7 @@ import type { Services } from '../../services/index.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
 import { MarkTerms, queryTerms } from '../highlight.js';
 import type { ConsoleContext, Render } from '../page.js';
+import { ClientCard, clientCardOf, Deliveries, Messages, SessionTags } from '../communication-extras.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,10 +21,23 @@ interface Segment {
 export async function communicationView(c: ConsoleContext, services: Services, render: Render) {
   const id = c.req.param('id') ?? '';
   if (!UUID.test(id)) throw new NotFound('communication', 'communication_not_found');
-  const [detail, fields] = await Promise.all([services.communications.get(id.toLowerCase()), services.customFields.list()]);
+  const [detail, fields, dictionary] = await Promise.all([services.communications.get(id.toLowerCase()), services.customFields.list(), services.clients.listTags('session')]);
+  const card = await clientCardOf(services, detail);
   const names = new Map(fields.map((f) => [f.key, f.name]));
   const title = `${detail.kind === 'call' ? 'Call' : 'Chat'} ${formatTime(detail.started_at)}`;
-  return render(c, title, <CommunicationPage detail={detail} names={names} terms={queryTerms(c.req.query('q'))} back={c.req.query('q')} />);
+  return render(
+    c,
+    title,
+    <>
+      <CommunicationPage detail={detail} names={names} terms={queryTerms(c.req.query('q'))} back={c.req.query('q')} />
+      <Messages detail={detail} />
+      <div class="grid">
+        <ClientCard card={card} />
+        <SessionTags detail={detail} dictionary={dictionary.map((t) => t.tag)} error={c.req.query('tag_error')} />
+      </div>
+      <Deliveries detail={detail} />
+    </>,
+  );
 }
 
 function CommunicationPage({ detail, names, terms, back }: { detail: Detail; names: Map<string, string>; terms: string[]; back: string | undefined }) {

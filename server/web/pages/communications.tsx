@@ -1,6 +1,7 @@
 // Communications: the list with filters built from the custom field definitions (each type its own
 // control), core filters, the full-text box and paging — all state in the URL — and one communication's
 // page (player, transcript with click-to-seek, custom fields, tags).
+import { communicationActions } from '../communication-extras.js';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../../domain/errors.js';
@@ -39,6 +40,7 @@ export const communicationsPage: ConsolePage = {
       return render(c, 'Communications', <ListPage query={query} controls={controls} errors={errors} result={result} fields={fields} />, status);
     });
     app.get('/:id', async (c) => communicationView(c, services, render));
+    app.route('/', communicationActions(services));
     return app;
   },
 };
