@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, speech } from '../support/audio.js';
 import { collectConsoleErrors, launchChromium, screenshot, unlabelledControls } from '../support/browser.js';
 import { ADMIN_TOKEN, createTestContext, type TestContext } from '../support/context.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { DestinationPolicy } from '../../server/media/destination-policy.js';
 import { createIntegration, createOperator, type Integration } from '../support/fixtures.js';
 
 let ctx: TestContext;
@@ -18,10 +20,12 @@ let browser: Browser;
 let page: Page;
 let consoleErrors: string[];
 let integration: Integration;
+let receiver: WebhookReceiver;
 const mediaStatuses: number[] = [];
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  receiver = await startWebhookReceiver();
+  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) } } } });
   integration = await createIntegration(ctx, { name: 'Office PBX' });
   await createOperator(ctx, { external_id: 'anna@example.com', first_name: 'Anna' });
   server = serve({ fetch: ctx.app.fetch, port: 0, hostname: '127.0.0.1' });
@@ -40,6 +44,7 @@ afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => server?.close(resolve));
   await ctx?.close();
+  await receiver?.close();
 });
 
 async function checkPage(name: string) {
@@ -185,6 +190,31 @@ describe('admin console in Chromium', () => {
     await checkPage('10-source-errors');
     await page.goto(`${base}/console/sources`);
     await checkPage('11-sources');
+  });
+
+  it('creates a webhook connector and replays a dead delivery from the call page', async () => {
+    await ctx.services.crmDeliveries.run(); // the calls posted before any connector existed go nowhere
+    await page.goto(`${base}/console/crm`);
+    await page.getByLabel('Name').fill('Helpdesk hook');
+    await page.getByLabel('Config (JSON)').fill(JSON.stringify({ url: receiver.url }));
+    await page.getByRole('button', { name: 'Create connector' }).click();
+    receiver.secret = (await page.getByTestId('secrets').textContent())!.match(/whsec_[A-Za-z0-9+/=]+/)![0];
+    await checkPage('12-crm-connector-created');
+
+    receiver.script.push({ status: 400 });
+    const res = await postCall({ operator_id: 'anna@example.com', started_at: '2024-03-01T12:00:00+03:00', uid: 'crm-replay', media_url: 'https://pbx.example/r.wav', duration: 12 });
+    const { id } = (await res.json()) as { id: string };
+    await ctx.services.crmDeliveries.run();
+    await page.goto(`${base}/console/communications/${id}`);
+    expect(await page.getByTestId('deliveries').locator('td[data-state]').textContent()).toBe('dead');
+    await page.getByRole('button', { name: 'Replay the call.finished delivery' }).click();
+    await ctx.services.crmDeliveries.run();
+    await page.goto(`${base}/console/communications/${id}`);
+    expect(await page.getByTestId('deliveries').locator('td[data-state]').textContent()).toBe('delivered');
+    expect(receiver.applied.size).toBe(1);
+    await checkPage('13-call-with-delivery');
+    await page.goto(`${base}/console/crm?state=delivered`);
+    await checkPage('14-crm-delivery-log');
   });
 
   it('logged no console errors on any page', () => {
