@@ -6,6 +6,8 @@ import type { HttpLimits } from './http-client.js';
 import type { CrmConnector } from './port.js';
 import { AmoCrmConnector } from './amocrm.js';
 import { Bitrix24Connector } from './bitrix24.js';
+import { UsedeskConnector } from './usedesk.js';
+import { ZohoDeskConnector } from './zoho-desk.js';
 import { WebhookConnector } from './webhook.js';
 
 const httpUrl = z
@@ -32,6 +34,27 @@ export const CONNECTOR_KINDS = {
     secrets: z.object({ access_token: z.string().min(10).max(4000) }).strict(),
     generate: undefined,
   },
+  usedesk: {
+    config: z
+      .object({
+        base_url: httpUrl.default('https://api.usedesk.ru/'),
+        ticket_mode: z.enum(['reuse_open', 'always_new']).default('reuse_open'),
+        open_statuses: z.array(z.number().int().min(1).max(10)).min(1).default([1, 5, 6, 8]),
+        ticket_type: z.enum(['question', 'task', 'problem', 'incident']).default('question'),
+        tag: z.string().max(100).optional(),
+        create_client: z.boolean().default(true),
+      })
+      .strict(),
+    secrets: z.object({ api_token: z.string().min(10).max(500) }).strict(),
+    generate: undefined,
+  },
+  zoho_desk: {
+    config: z
+      .object({ base_url: httpUrl.default('https://desk.zoho.com'), org_id: z.string().min(1).max(50), department_id: z.string().min(1).max(50), key_field: z.string().regex(/^cf_\w{1,60}$/).optional() })
+      .strict(),
+    secrets: z.object({ access_token: z.string().min(10).max(4000) }).strict(),
+    generate: undefined,
+  },
 } as const;
 
 export type SupportedKind = keyof typeof CONNECTOR_KINDS;
@@ -44,5 +67,9 @@ export function openConnector(kind: SupportedKind, config: Record<string, unknow
       return new Bitrix24Connector(CONNECTOR_KINDS.bitrix24.config.parse(config), CONNECTOR_KINDS.bitrix24.secrets.parse(secrets), limits);
     case 'amocrm':
       return new AmoCrmConnector(CONNECTOR_KINDS.amocrm.config.parse(config), CONNECTOR_KINDS.amocrm.secrets.parse(secrets), limits);
+    case 'usedesk':
+      return new UsedeskConnector(CONNECTOR_KINDS.usedesk.config.parse(config), CONNECTOR_KINDS.usedesk.secrets.parse(secrets), limits);
+    case 'zoho_desk':
+      return new ZohoDeskConnector(CONNECTOR_KINDS.zoho_desk.config.parse(config), CONNECTOR_KINDS.zoho_desk.secrets.parse(secrets), limits);
   }
 }

@@ -122,3 +122,101 @@ export async function startAmoCrm(token: string): Promise<AmoCrmStandIn> {
   }, state);
   return Object.assign(state, { url, close });
 }
+
+export interface UsedeskStandIn extends Base {
+  clients: Array<{ id: number; name: string; phone: string }>;
+  tickets: Array<{ id: number; client_id: number; status_id: number; subject: string; type: string; tag?: string; assignee_id?: number; additional_id?: string; comments: string[] }>;
+}
+
+/** Usedesk: POST everywhere, api_token in the body; a bad token answers {"status":"error","message":"Wrong api_token"}. */
+export async function startUsedesk(token: string): Promise<UsedeskStandIn> {
+  const state = { token, faults: [] as Base['faults'], requests: [] as Base['requests'], clients: [] as UsedeskStandIn['clients'], tickets: [] as UsedeskStandIn['tickets'] };
+  let seq = 500;
+  const { url, close } = await serve((req, raw, send) => {
+    const body = (raw ?? {}) as Record<string, any>;
+    if (body.api_token !== state.token) return send(401, { status: 'error', message: 'Wrong api_token' });
+    switch (req.url) {
+      case '/clients':
+        return send(200, state.clients.filter((c) => digits(c.phone).includes(String(body.query))).map((c) => ({ id: c.id, name: c.name, phone: c.phone })));
+      case '/create/client': {
+        if (!/^\d{10,15}$/.test(String(body.phone))) return send(400, { status: 'error', message: 'phone: 10-15 digits' });
+        const client = { id: ++seq, name: String(body.name), phone: String(body.phone) };
+        state.clients.push(client);
+        return send(200, { status: 'success', client_id: client.id });
+      }
+      case '/tickets': {
+        const statuses = String(body.fstatus ?? '').split(',').map(Number);
+        const clientIds = new Set(state.clients.filter((c) => digits(c.phone).includes(String(body.query))).map((c) => c.id));
+        return send(200, state.tickets.filter((t) => clientIds.has(t.client_id) && statuses.includes(t.status_id)).map((t) => ({ id: t.id, client_id: t.client_id, status_id: t.status_id, subject: t.subject, last_comment: t.comments.at(-1) ?? null })));
+      }
+      case '/create/ticket': {
+        if (!body.subject || !body.message) return send(400, { status: 'error', message: 'subject and message are required' });
+        let clientId = body.client_id as number | string;
+        if (clientId === 'new_client') {
+          clientId = ++seq;
+          state.clients.push({ id: clientId, name: String(body.client_phone), phone: String(body.client_phone) });
+        }
+        const ticket = { id: ++seq, client_id: Number(clientId), status_id: 8, subject: String(body.subject), type: String(body.type), comments: [String(body.message)], ...(body.tag ? { tag: String(body.tag) } : {}), ...(body.assignee_id ? { assignee_id: Number(body.assignee_id) } : {}), ...(body.additional_id ? { additional_id: String(body.additional_id) } : {}) };
+        state.tickets.push(ticket);
+        return send(200, { status: 'success', ticket_id: ticket.id });
+      }
+      case '/create/comment': {
+        const ticket = state.tickets.find((t) => t.id === Number(body.ticket_id));
+        if (!ticket) return send(404, { status: 'error', message: 'Ticket not found' });
+        ticket.comments.push(String(body.message));
+        return send(200, { status: 'success', comment_id: ++seq });
+      }
+      default:
+        return send(404, { status: 'error', message: 'Not found' });
+    }
+  }, state);
+  return Object.assign(state, { url: `${url}/`, close });
+}
+
+export interface ZohoDeskStandIn extends Base {
+  /** The next ticket is created but its answer is a 502 (the gateway lost it). */
+  loseNextTicketAnswer: boolean;
+  contacts: Array<{ id: string; lastName: string; phone: string }>;
+  tickets: Array<{ id: string; subject: string; contactId: string; departmentId: string; assigneeId?: string; dueDate?: string; cf: Record<string, string> }>;
+}
+
+/** Zoho Desk: Zoho-oauthtoken + orgId headers; 401 {"errorCode":"INVALID_OAUTH"}; search answers 204 when nothing matches. */
+export async function startZohoDesk(token: string, orgId: string): Promise<ZohoDeskStandIn> {
+  const state = { token, loseNextTicketAnswer: false, faults: [] as Base['faults'], requests: [] as Base['requests'], contacts: [] as ZohoDeskStandIn['contacts'], tickets: [] as ZohoDeskStandIn['tickets'] };
+  let seq = 9000;
+  const { url, close } = await serve((req, raw, send) => {
+    if (req.headers.authorization !== `Zoho-oauthtoken ${state.token}`) return send(401, { errorCode: 'INVALID_OAUTH', message: 'The OAuth Token you provided is invalid.' });
+    if (req.headers.orgid !== orgId) return send(400, { errorCode: 'INVALID_DATA', message: 'orgId is invalid' });
+    const path = new URL(req.url ?? '/', 'http://zoho');
+    if (req.method === 'GET' && path.pathname === '/api/v1/contacts/search') {
+      const wanted = digits(path.searchParams.get('phone') ?? '');
+      const found = state.contacts.filter((c) => digits(c.phone) === wanted);
+      return found.length ? send(200, { data: found, count: found.length }) : send(204);
+    }
+    if (req.method === 'GET' && path.pathname === '/api/v1/tickets/search') {
+      const filter = path.searchParams.get('customField1') ?? '';
+      const colon = filter.indexOf(':'); // apiName:value, the value may hold colons itself
+      const found = state.tickets.filter((t) => t.cf[filter.slice(0, colon)] === filter.slice(colon + 1));
+      return found.length ? send(200, { data: found, count: found.length }) : send(204);
+    }
+    const body = (raw ?? {}) as Record<string, any>;
+    if (req.method === 'POST' && path.pathname === '/api/v1/contacts') {
+      if (!body.lastName) return send(422, { errorCode: 'INVALID_DATA', message: 'lastName is required' });
+      const contact = { id: String(++seq), lastName: String(body.lastName), phone: String(body.phone ?? '') };
+      state.contacts.push(contact);
+      return send(200, contact);
+    }
+    if (req.method === 'POST' && path.pathname === '/api/v1/tickets') {
+      if (!body.subject || !body.departmentId || !(body.contactId || body.contact)) return send(422, { errorCode: 'INVALID_DATA', message: 'subject, departmentId and contactId are required' });
+      const ticket = { id: String(++seq), subject: String(body.subject), contactId: String(body.contactId), departmentId: String(body.departmentId), cf: (body.cf ?? {}) as Record<string, string>, ...(body.assigneeId ? { assigneeId: String(body.assigneeId) } : {}), ...(body.dueDate ? { dueDate: String(body.dueDate) } : {}) };
+      state.tickets.push(ticket);
+      if (state.loseNextTicketAnswer) {
+        state.loseNextTicketAnswer = false;
+        return send(502, { errorCode: 'BAD_GATEWAY' });
+      }
+      return send(200, ticket);
+    }
+    return send(404, { errorCode: 'URL_NOT_FOUND' });
+  }, state);
+  return Object.assign(state, { url, close });
+}

@@ -10,7 +10,7 @@ import { Csrf } from '../layout.js';
 import { fieldErrorsOf, formOf, type ConsoleContext, type ConsoleEnv, type ConsolePage } from '../page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const KINDS = ['webhook', 'bitrix24', 'amocrm'] as const;
+const KINDS = ['webhook', 'bitrix24', 'amocrm', 'usedesk', 'zoho_desk'] as const;
 const STATES = ['pending', 'delivered', 'dead', 'paused'] as const;
 type Connector = Awaited<ReturnType<Services['crmConnectors']['list']>>[number];
 type Delivery = Awaited<ReturnType<Services['crmDeliveries']['list']>>[number];
@@ -144,7 +144,7 @@ function CrmPage(props: { connectors: Connector[]; deliveries: Delivery[]; form:
         <FormErrors errors={errors} fields={['name', 'kind', 'config', 'rules', 'secrets']} />
         <TextField name="name" label="Name" value={form.name} required errors={errors} />
         <SelectField name="kind" label="Kind" value={form.kind ?? 'webhook'} options={KINDS.map((k) => ({ value: k, label: k }))} errors={errors} />
-        <TextArea name="config" label="Config (JSON)" value={form.config ?? '{"url": "https://crm.example/hooks/earshot"}'} rows={3} errors={errors} hint="webhook: url; bitrix24: portal_url, crm_create; amocrm: base_url" />
+        <TextArea name="config" label="Config (JSON)" value={form.config ?? '{"url": "https://crm.example/hooks/earshot"}'} rows={3} errors={errors} hint="webhook: url; bitrix24: portal_url, crm_create; amocrm: base_url; usedesk: ticket_mode, open_statuses, ticket_type, tag; zoho_desk: org_id, department_id, key_field" />
         <TextArea name="rules" label="Rules (JSON)" value={form.rules ?? '{"events": ["call.finished", "call.missed"]}'} rows={5} errors={errors} hint="events, integrations, field_mapping, templates, phone_format, user_map, duty_user, missed_call_task" />
         <TextArea name="secrets" label="Secrets (JSON; empty generates a webhook signing secret)" value={form.secrets} rows={2} errors={errors} />
         <button type="submit">Create connector</button>
