@@ -66,6 +66,18 @@ describe('console: CRM', () => {
     expect(secret).toBeTruthy();
     receiver.secret = secret!;
     expect(await (await consoleClient.get('/console/crm')).text()).not.toContain(secret!);
+
+    // Editing: the rules come back with errors beside them; a good change is saved; secrets stay hidden.
+    const connector = (await ctx.db.selectFrom('crm_connectors').select('id').executeTakeFirstOrThrow()).id;
+    const form = await (await consoleClient.get(`/console/crm/connectors/${connector}`)).text();
+    expect(form).toContain('set: signing_secret');
+    expect(form).not.toContain(secret!);
+    const refused = await consoleClient.post(`/console/crm/connectors/${connector}`, { name: 'hook', config: `{"url": "${receiver.url}"}`, rules: '{"phone_format": "roman"}', secrets: '' });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toMatch(/id="f-rules-error"[^>]*>phone_format:/);
+    const saved = await consoleClient.post(`/console/crm/connectors/${connector}`, { name: 'Helpdesk', config: `{"url": "${receiver.url}"}`, rules: '{"phone_format": "digits"}', secrets: '' });
+    expect(saved.status).toBe(303);
+    expect(await (await ctx.admin('GET', `/api/v1/admin/crm_connectors/${connector}`)).json()).toMatchObject({ name: 'Helpdesk', rules: { phone_format: 'digits' }, secrets_set: ['signing_secret'] });
   });
 
   it('replays a dead delivery from the communication page', async () => {

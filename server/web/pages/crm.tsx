@@ -69,6 +69,34 @@ export const crmPage: ConsolePage = {
         return page(c, form, byTextarea(refused), 422);
       }
     });
+    const editPage = async (c: ConsoleContext, id: string, form: Record<string, string> | undefined, errors: FieldErrors, status: 200 | 422 = 200) => {
+      const connector = await services.crmConnectors.get(id);
+      const shown = form ?? { name: connector.name, config: JSON.stringify(connector.config, null, 2), rules: JSON.stringify(connector.rules, null, 2), secrets: '' };
+      return render(c, `CRM connector ${connector.name}`, <EditPage connector={connector} form={shown} errors={errors} />, status);
+    };
+    app.get('/connectors/:id', (c) => {
+      const id = c.req.param('id');
+      if (!UUID.test(id)) throw new NotFound('CRM connector', 'connector_not_found');
+      return editPage(c, id, undefined, {});
+    });
+    app.post('/connectors/:id', async (c) => {
+      const id = c.req.param('id');
+      if (!UUID.test(id)) throw new NotFound('CRM connector', 'connector_not_found');
+      const form = await formOf(c);
+      const errors: FieldErrors = {};
+      const config = parseJson(form.config, 'config', errors);
+      const rules = parseJson(form.rules, 'rules', errors);
+      const secrets = parseJson(form.secrets, 'secrets', errors);
+      if (Object.keys(errors).length > 0) return editPage(c, id, form, errors, 422);
+      try {
+        await services.crmConnectors.patch(id, { ...(form.name?.trim() ? { name: form.name.trim() } : {}), ...(config ? { config } : {}), ...(rules ? { rules } : {}), ...(secrets ? { secrets } : {}) });
+      } catch (error) {
+        const refused = fieldErrorsOf(error);
+        if (!refused) throw error;
+        return editPage(c, id, form, byTextarea(refused), 422);
+      }
+      return c.redirect('/console/crm', 303);
+    });
     app.post('/connectors/:id/:action{activate|deactivate}', async (c) => {
       const id = c.req.param('id');
       if (!UUID.test(id)) throw new NotFound('CRM connector', 'connector_not_found');
@@ -111,7 +139,9 @@ function CrmPage(props: { connectors: Connector[]; deliveries: Delivery[]; form:
           <tbody>
             {connectors.map((c) => (
               <tr>
-                <td>{c.name}</td>
+                <td>
+                  <a href={`/console/crm/connectors/${c.id}`}>{c.name}</a>
+                </td>
                 <td>{c.kind}</td>
                 <td data-state={c.state}>
                   {c.state}
@@ -200,3 +230,24 @@ function CrmPage(props: { connectors: Connector[]; deliveries: Delivery[]; form:
   );
 }
 
+
+function EditPage({ connector, form, errors }: { connector: Connector; form: Record<string, string>; errors: FieldErrors }) {
+  return (
+    <form method="post" action={`/console/crm/connectors/${connector.id}`} class="card" aria-labelledby="h-edit-connector">
+      <h2 id="h-edit-connector">
+        {connector.kind} connector — {connector.state}
+        {connector.broken_reason ? ` (${connector.broken_reason})` : ''}
+      </h2>
+      <Csrf />
+      <FormErrors errors={errors} fields={['name', 'config', 'rules', 'secrets']} />
+      <TextField name="name" label="Name" value={form.name} required errors={errors} />
+      <TextArea name="config" label="Config (JSON)" value={form.config} rows={4} errors={errors} />
+      <TextArea name="rules" label="Rules (JSON)" value={form.rules} rows={10} errors={errors} />
+      <TextArea name="secrets" label={`Secrets (JSON; set: ${connector.secrets_set.join(', ') || 'none'}; empty keeps them)`} value={form.secrets} rows={2} errors={errors} />
+      <button type="submit">Save connector</button>
+      <p>
+        <a href="/console/crm">Back to CRM</a>
+      </p>
+    </form>
+  );
+}
