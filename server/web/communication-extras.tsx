@@ -7,7 +7,7 @@ import { DomainError, NotFound } from '../domain/errors.js';
 import type { Services } from '../services/index.js';
 import { formatTime } from './format.js';
 import { TextField } from './fields.js';
-import { Csrf } from './layout.js';
+import { ActionButton, Csrf } from './layout.js';
 import { formOf, type ConsoleContext, type ConsoleEnv } from './page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -94,13 +94,7 @@ export function SessionTags({ detail, dictionary, error }: { detail: Detail; dic
         {detail.tags.map((tag) => (
           <li>
             <span class="tag">{tag}</span>
-            <form method="post" action={`/console/communications/${detail.id}/tags/remove`} class="inline">
-              <Csrf />
-              <input type="hidden" name="tag" value={tag} />
-              <button type="submit" class="secondary" aria-label={`Remove the tag ${tag}`}>
-                Remove
-              </button>
-            </form>
+            <ActionButton action={`/console/communications/${detail.id}/tags/remove`} label="Remove" ariaLabel={`Remove the tag ${tag}`} fields={{ tag }} />
           </li>
         ))}
       </ul>
@@ -138,12 +132,7 @@ export function Deliveries({ detail }: { detail: Detail }) {
                 <td>{d.attempts}</td>
                 <td>{d.last_error ?? '—'}</td>
                 <td>
-                  <form method="post" action={`/console/communications/${detail.id}/deliveries/${d.id}/replay`} class="inline">
-                    <Csrf />
-                    <button type="submit" class="secondary" aria-label={`Replay the ${d.event} delivery`}>
-                      Replay
-                    </button>
-                  </form>
+                  <ActionButton action={`/console/communications/${detail.id}/deliveries/${d.id}/replay`} label="Replay" ariaLabel={`Replay the ${d.event} delivery`} />
                 </td>
               </tr>
             ))}

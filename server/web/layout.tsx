@@ -79,3 +79,16 @@ const CsrfContext = createContext('');
 export function Csrf() {
   return <CsrfField token={useContext(CsrfContext)} />;
 }
+
+/** A one-button POST form (run, activate, replay…) with the CSRF token and any hidden fields. */
+export function ActionButton(props: { action: string; label: string; ariaLabel: string; fields?: Record<string, string | undefined>; secondary?: boolean; confirm?: string }) {
+  return (
+    <form method="post" action={props.action} class="inline" data-confirm={props.confirm}>
+      <Csrf />
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (value === undefined ? null : <input type="hidden" name={name} value={value} />))}
+      <button type="submit" class={props.secondary === false ? undefined : 'secondary'} aria-label={props.ariaLabel}>
+        {props.label}
+      </button>
+    </form>
+  );
+}

@@ -6,7 +6,7 @@ import { NotFound } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
 import { FormErrors, SelectField, TextArea, TextField, type FieldErrors } from '../fields.js';
 import { formatTime } from '../format.js';
-import { Csrf } from '../layout.js';
+import { ActionButton, Csrf } from '../layout.js';
 import { fieldErrorsOf, formOf, type ConsoleContext, type ConsoleEnv, type ConsolePage } from '../page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -156,12 +156,7 @@ function CrmPage(props: { connectors: Connector[]; deliveries: Delivery[]; form:
                       Activate
                     </button>
                   </form>
-                  <form method="post" action={`/console/crm/connectors/${c.id}/deactivate`} class="inline">
-                    <Csrf />
-                    <button type="submit" class="secondary" aria-label={`Deactivate ${c.name}`}>
-                      Deactivate
-                    </button>
-                  </form>
+                  <ActionButton action={`/console/crm/connectors/${c.id}/deactivate`} label="Deactivate" ariaLabel={`Deactivate ${c.name}`} />
                 </td>
               </tr>
             ))}
@@ -212,14 +207,7 @@ function CrmPage(props: { connectors: Connector[]; deliveries: Delivery[]; form:
                 <td>{d.attempts}</td>
                 <td>{d.last_error ?? '—'}</td>
                 <td>
-                  <form method="post" action={`/console/crm/deliveries/${d.id}/replay`} class="inline">
-                    <Csrf />
-                    {filter.state && <input type="hidden" name="state" value={filter.state} />}
-                    {filter.connector && <input type="hidden" name="connector" value={filter.connector} />}
-                    <button type="submit" class="secondary" aria-label={`Replay delivery ${d.id}`}>
-                      Replay
-                    </button>
-                  </form>
+                  <ActionButton action={`/console/crm/deliveries/${d.id}/replay`} label="Replay" ariaLabel={`Replay delivery ${d.id}`} fields={{ state: filter.state, connector: filter.connector }} />
                 </td>
               </tr>
             ))}

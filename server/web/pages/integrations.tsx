@@ -7,7 +7,7 @@ import { isValidTimeZone } from '../../domain/timestamps.js';
 import type { IntegrationView } from '../../services/integrations.js';
 import { FormErrors, TextField, type FieldErrors } from '../fields.js';
 import { formatTime } from '../format.js';
-import { Csrf } from '../layout.js';
+import { ActionButton, Csrf } from '../layout.js';
 import { blankToUndefined, formOf, zodErrors, type ConsoleContext, type ConsoleEnv, type ConsolePage, type Render } from '../page.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -129,12 +129,7 @@ function ListPage({ integrations, form, errors }: { integrations: IntegrationVie
                 <time datetime={i.created_at}>{formatTime(i.created_at)}</time>
               </td>
               <td>
-                <form method="post" action={`/console/integrations/${i.id}/rotate`} class="inline" data-confirm={`Rotate the token of “${i.name}”? The PBX must be given the new one.`}>
-                  <Csrf />
-                  <button type="submit" class="secondary" aria-label={`Rotate the token of ${i.name}`}>
-                    Rotate
-                  </button>
-                </form>
+                <ActionButton action={`/console/integrations/${i.id}/rotate`} label="Rotate" ariaLabel={`Rotate the token of ${i.name}`} confirm={`Rotate the token of “${i.name}”? The PBX must be given the new one.`} />
               </td>
             </tr>
           ))}

@@ -7,7 +7,7 @@ import type { RunStats } from '../../services/pull-sources.js';
 import { CreateSourceSchema, SOURCE_CONFIGS, UpdateSourceSchema, type SourceKind } from '../../sources/config.js';
 import { CheckboxField, FormErrors, SelectField, TextArea, TextField, type FieldErrors } from '../fields.js';
 import { formatTime } from '../format.js';
-import { Csrf } from '../layout.js';
+import { ActionButton, Csrf } from '../layout.js';
 import { fieldErrorsOf, formOf, ticked, zodErrors, type ConsoleContext, type ConsoleEnv, type ConsolePage } from '../page.js';
 import { configFields, formValue, readConfigForm, type ConfigField } from '../source-config-form.js';
 
@@ -148,19 +148,8 @@ function ListPage({ sources, outcome }: { sources: SourceView[]; outcome: { name
                 </td>
                 <td class={s.last_error ? 'bad' : ''}>{s.last_error ?? '—'}</td>
                 <td>
-                  <form method="post" action={`/console/sources/${s.id}/run`} class="inline">
-                    <Csrf />
-                    <button type="submit" aria-label={`Run ${s.name} now`}>
-                      Run now
-                    </button>
-                  </form>{' '}
-                  <form method="post" action={`/console/sources/${s.id}/active`} class="inline">
-                    <Csrf />
-                    <input type="hidden" name="active" value={s.active ? 'false' : 'true'} />
-                    <button type="submit" class="secondary" aria-label={`${s.active ? 'Deactivate' : 'Activate'} ${s.name}`}>
-                      {s.active ? 'Deactivate' : 'Activate'}
-                    </button>
-                  </form>
+                  <ActionButton action={`/console/sources/${s.id}/run`} label="Run now" ariaLabel={`Run ${s.name} now`} secondary={false} />{' '}
+                  <ActionButton action={`/console/sources/${s.id}/active`} label={s.active ? 'Deactivate' : 'Activate'} ariaLabel={`${s.active ? 'Deactivate' : 'Activate'} ${s.name}`} fields={{ active: s.active ? 'false' : 'true' }} />
                 </td>
               </tr>
             ))}
