@@ -1,6 +1,7 @@
 // Use case: the admin console's overview — ingest rate, search and outbox health, pull sources' last runs,
 // background jobs, media store usage, and the migration state, read together.
 import { countCreatedWithin } from '../db/repositories/communications.js';
+import { deliveryCountsByConnector } from '../db/repositories/crm.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { migrationStates } from '../db/migrator.js';
 import type { Health } from './health.js';
@@ -21,13 +22,14 @@ export class ConsoleOverview {
   ) {}
 
   async read() {
-    const [readiness, [lastHour, lastDay], sources, jobs, media, migrations] = await Promise.all([
+    const [readiness, [lastHour, lastDay], sources, jobs, media, migrations, crm] = await Promise.all([
       this.health.readiness(),
       countCreatedWithin(this.db, [HOUR, DAY]),
       this.pullSources.list(),
       this.jobRuns.list(),
       this.recordings.storeUsage(),
       migrationStates(this.db),
+      deliveryCountsByConnector(this.db),
     ]);
     return {
       ingest: { last_hour: lastHour ?? 0, last_day: lastDay ?? 0 },
@@ -35,6 +37,7 @@ export class ConsoleOverview {
       sources,
       jobs,
       media,
+      crm,
       migrations: migrations.map((m) => ({ name: m.name, applied_at: m.executedAt?.toISOString() ?? null })),
     };
   }

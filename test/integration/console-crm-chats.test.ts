@@ -93,5 +93,7 @@ describe('console: CRM', () => {
     expect(await (await consoleClient.get(`/console/communications/${call.id}`)).text()).toMatch(/data-state="delivered"/);
     expect(await (await consoleClient.get('/console/crm?state=delivered')).text()).toContain(`/console/communications/${call.id}`);
     expect(receiver.applied.size).toBe(1);
+    const overview = await (await consoleClient.get('/console/overview')).text();
+    expect(overview).toMatch(/data-testid="crm-overview"[^]*Helpdesk[^]*<td>0<\/td><td class="">0<\/td><td class="">0<\/td><td>1<\/td>/);
   });
 });

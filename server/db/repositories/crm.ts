@@ -196,6 +196,19 @@ export async function countDeliveries(db: Executor, filter: DeliveryFilter): Pro
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
+/** Per connector, how many deliveries are in each state (the overview's failed/dead counts). */
+export async function deliveryCountsByConnector(db: Executor): Promise<Array<{ connector_id: string; name: string; connector_state: string; pending: number; paused: number; dead: number; delivered: number }>> {
+  const { rows } = await sql<{ connector_id: string; name: string; connector_state: string; pending: number; paused: number; dead: number; delivered: number }>`
+    SELECT c.id AS connector_id, c.name, c.state AS connector_state,
+      count(*) FILTER (WHERE d.state = 'pending')::int AS pending,
+      count(*) FILTER (WHERE d.state = 'paused')::int AS paused,
+      count(*) FILTER (WHERE d.state = 'dead')::int AS dead,
+      count(*) FILTER (WHERE d.state = 'delivered')::int AS delivered
+    FROM crm_connectors c LEFT JOIN crm_deliveries d ON d.connector_id = c.id
+    GROUP BY c.id ORDER BY c.name`.execute(db);
+  return rows;
+}
+
 export async function findDelivery(db: Executor, id: string): Promise<DeliveryRecord | undefined> {
   return db.selectFrom('crm_deliveries').select(DELIVERY_COLUMNS).where('id', '=', id).executeTakeFirst() as Promise<DeliveryRecord | undefined>;
 }

@@ -16,7 +16,7 @@ export const overviewPage: ConsolePage = {
 };
 
 function Overview({ report }: { report: OverviewReport }) {
-  const { ingest, readiness, sources, jobs, media, migrations } = report;
+  const { ingest, readiness, sources, jobs, media, migrations, crm } = report;
   const pending = migrations.filter((m) => !m.applied_at);
   return (
     <div class="grid">
@@ -61,6 +61,38 @@ function Overview({ report }: { report: OverviewReport }) {
             ))}
           </tbody>
         </table>
+      </section>
+      <section class="card" aria-labelledby="h-crm">
+        <h2 id="h-crm">CRM deliveries</h2>
+        {crm.length === 0 ? (
+          <p>No CRM connector.</p>
+        ) : (
+          <table data-testid="crm-overview">
+            <thead>
+              <tr>
+                <th scope="col">Connector</th>
+                <th scope="col">Pending</th>
+                <th scope="col">Paused</th>
+                <th scope="col">Failed (dead)</th>
+                <th scope="col">Delivered</th>
+              </tr>
+            </thead>
+            <tbody>
+              {crm.map((c) => (
+                <tr>
+                  <th scope="row">
+                    <a href={`/console/crm?connector=${c.connector_id}`}>{c.name}</a>
+                    {c.connector_state === 'active' ? '' : ` (${c.connector_state})`}
+                  </th>
+                  <td>{c.pending}</td>
+                  <td class={c.paused > 0 ? 'bad' : ''}>{c.paused}</td>
+                  <td class={c.dead > 0 ? 'bad' : ''}>{c.dead}</td>
+                  <td>{c.delivered}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </section>
       <section class="card" aria-labelledby="h-media">
         <h2 id="h-media">Media store</h2>
