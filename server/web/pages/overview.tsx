@@ -74,7 +74,6 @@ function Overview({ report }: { report: OverviewReport }) {
                 <th scope="col">Pending</th>
                 <th scope="col">Paused</th>
                 <th scope="col">Failed (dead)</th>
-                <th scope="col">Delivered</th>
               </tr>
             </thead>
             <tbody>
@@ -87,7 +86,6 @@ function Overview({ report }: { report: OverviewReport }) {
                   <td>{c.pending}</td>
                   <td class={c.paused > 0 ? 'bad' : ''}>{c.paused}</td>
                   <td class={c.dead > 0 ? 'bad' : ''}>{c.dead}</td>
-                  <td>{c.delivered}</td>
                 </tr>
               ))}
             </tbody>
