@@ -4,23 +4,14 @@
 // /api/v1/communications/search), both in-process through app.request in the same run, and reports the
 // page's size. Target: list page p95 ≤ 300 ms server time and pages under 200 KB.
 // Usage: npm run bench:console [-- --rows 1000000 --runs 30 --warmup 5 --keep]
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import { loadConfig } from '../server/config.js';
-import { migrateToLatest } from '../server/db/migrator.js';
-import type { Database } from '../server/db/schema.js';
 import { createApp } from '../server/http/app.js';
 import { createMetrics } from '../server/http/metrics.js';
 import { createLogger } from '../server/logger.js';
-import { recordingSettings } from '../server/media/recording-settings.js';
-import { createServices } from '../server/services/index.js';
 import { adminSql, BENCH_ADMIN_TOKEN, benchDatabaseUrl } from './lib/server.js';
 import { prng, REGIONS, SPAN_MS, START, WORDS, seedCommunications } from './lib/seed-communications.js';
 import { ms, report, times } from './lib/report.js';
+import { openInProcess } from './lib/in-process.js';
 import { percentile } from './lib/stats.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } } });
@@ -107,13 +98,8 @@ const CASES: Case[] = [
 async function main() {
   const name = `earshot_bench_console_${Date.now().toString(36)}`;
   await adminSql(`CREATE DATABASE "${name}"`);
-  const pool = new pg.Pool({ connectionString: benchDatabaseUrl(name), max: 8 });
-  pool.on('error', (error) => console.error('pool:', error.message));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const { pool, db, services } = await openInProcess(benchDatabaseUrl(name), 8);
   try {
-    await migrateToLatest(db);
-    const config = loadConfig({ EARSHOT_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'earshot-bench-')) });
-    const services = createServices(db, { secretKey: 'bench-secret-key-0123456789abcdef', publicUrl: 'http://bench', tokenCacheSeconds: 60, recordings: recordingSettings(config) });
     await services.adminAuth.ensureAdminToken(BENCH_ADMIN_TOKEN);
     await seedCommunications(pool, db, services, ROWS);
     const app = createApp({ services, metrics: createMetrics(), logger: createLogger('silent'), bodyLimitBytes: 1024 * 1024, version: 'bench' });

@@ -4,16 +4,8 @@
 // SQL a DBA would write for the same question on the communications table, in the same run.
 // Usage: npm run bench:search [-- --rows 1000000 --runs 30 --warmup 5 --keep]  (--keep leaves the database for inspection)
 import { parseArgs } from 'node:util';
-import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../server/config.js';
-import { migrateToLatest } from '../server/db/migrator.js';
-import { recordingSettings } from '../server/media/recording-settings.js';
-import type { Database } from '../server/db/schema.js';
-import { createServices } from '../server/services/index.js';
+import { openInProcess } from './lib/in-process.js';
 import { percentile } from './lib/stats.js';
 import { ms, perSecond, report, times } from './lib/report.js';
 import { prng, REGIONS, SPAN_MS, START, WORDS, seedCommunications } from './lib/seed-communications.js';
@@ -112,13 +104,8 @@ async function main() {
   const admin = new pg.Client({ connectionString: SERVER });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
-  const pool = new pg.Pool({ connectionString: dbUrl(name), max: 4 });
-  pool.on('error', (error) => console.error('pool:', error.message));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const { pool, db, services } = await openInProcess(dbUrl(name), 4);
   try {
-    await migrateToLatest(db);
-    const config = loadConfig({ EARSHOT_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'earshot-bench-')) });
-    const services = createServices(db, { secretKey: 'bench-secret-key-0123456789abcdef', publicUrl: 'http://bench', tokenCacheSeconds: 60, recordings: recordingSettings(config) });
     const seeded = await seedCommunications(pool, db, services, ROWS);
     OPERATOR_IDS.push(...seeded.operators);
     const [seedSeconds, backfillSeconds, backfill] = [seeded.seedSeconds, seeded.backfillSeconds, { indexed: seeded.indexed }];

@@ -4,9 +4,10 @@
 import { createHmac } from 'node:crypto';
 import { crmUserOf } from '../domain/crm-rules.js';
 import { formatPhone } from '../domain/phone-number.js';
-import { render, type TemplateValues } from '../domain/templates.js';
+import { render } from '../domain/templates.js';
+import { templateValues } from './template-values.js';
 import { classify, excerpt, failure, request, type HttpLimits } from './http-client.js';
-import type { CommunicationSnapshot, CrmConnector, Delivery, DeliveryOutcome } from './port.js';
+import type { CrmConnector, Delivery, DeliveryOutcome } from './port.js';
 
 export interface WebhookConfig {
   url: string;
@@ -20,27 +21,6 @@ export interface WebhookSecrets {
 export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
-}
-
-/** What templates can say about a communication. */
-export function templateValues(c: CommunicationSnapshot, status: string): TemplateValues {
-  const operatorName = [c.operator?.first_name, c.operator?.last_name].filter(Boolean).join(' ');
-  return {
-    client_phone: c.client_phone_e164 ?? c.client_phone_number ?? '',
-    client_name: [c.client?.first_name, c.client?.last_name].filter(Boolean).join(' ') || (c.client?.company_name ?? ''),
-    client_id: c.client?.id ?? '',
-    operator_name: operatorName || (c.operator?.external_id ?? ''),
-    operator_id: c.operator?.external_id ?? '',
-    started_at: c.started_at,
-    duration: c.duration === null ? '' : String(Math.round(c.duration)),
-    direction: c.direction ?? '',
-    status,
-    channel: c.channel ?? '',
-    recording_url: c.recording_url ?? '',
-    communication_id: c.id,
-    uid: c.uid,
-    custom_fields: c.custom_fields,
-  };
 }
 
 /** The JSON a webhook receives: the event, the communication, and the rules' mapping applied. */

@@ -8,7 +8,7 @@ import { formatPhone } from '../domain/phone-number.js';
 import { render } from '../domain/templates.js';
 import { classify, excerpt, failure, request, type HttpAnswer, type HttpLimits } from './http-client.js';
 import type { CrmConnector, Delivery, DeliveryOutcome, Exchange } from './port.js';
-import { templateValues } from './webhook.js';
+import { templateValues } from './template-values.js';
 
 export interface ZohoDeskConfig {
   base_url: string;
