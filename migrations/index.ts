@@ -8,6 +8,7 @@ import * as m0006 from './0006_search_statistics.js';
 import * as m0008 from './0008_console.js';
 import * as m0009 from './0009_chats_clients.js';
 import * as m0010 from './0010_crm.js';
+import * as m0011 from './0011_chat_closed.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0008_console': m0008,
   '0009_chats_clients': m0009,
   '0010_crm': m0010,
+  '0011_chat_closed': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -86,6 +86,7 @@ export interface CommunicationsTable {
   media_state: 'ready' | 'corrupt' | 'failed' | 'missing' | null;
   media_error: string | null;
   channel: string | null;
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   transcript: Json<unknown> | null;
   warnings: Json<unknown[]>;
   raw: Json<unknown>;

@@ -14,11 +14,13 @@ export interface ChatMessageInput {
 
 export type ChatInput = Pick<CallInput, 'operator_id' | 'started_at' | 'uid' | 'client' | 'custom_fields' | 'nps' | 'tags' | 'client_phone_number'> & {
   channel?: string | null;
+  closed_at?: string | null;
   messages?: ChatMessageInput[] | null;
 };
 
 export interface ChatSubmission extends Omit<CallSubmission, 'direction' | 'duration' | 'chainUid' | 'transcript' | 'mediaUrl'> {
   channel: string | null;
+  closedAt: Date | null;
   messages: Array<{ message_id: string; author: ChatMessageInput['author']; text: string; sent_at: string }>;
 }
 
@@ -40,7 +42,9 @@ export function prepareChat(input: ChatInput, raw: unknown, integration: Integra
     }
     return [{ message_id: message.id, author: message.author, text: message.text, sent_at: sent.date.toISOString() }];
   });
-  if (problems.length > 0) throw new Unprocessable(problems[0]!.code, 'the messages cannot be stored as sent', problems);
+  const closed = input.closed_at ? parseTimestamp(input.closed_at, integration.defaultTimezone) : undefined;
+  if (closed && !closed.ok) problems.push({ path: 'closed_at', code: closed.code, message: closed.message });
+  if (problems.length > 0) throw new Unprocessable(problems[0]!.code, 'the chat cannot be stored as sent', problems);
   messages.sort((a, b) => a.sent_at.localeCompare(b.sent_at) || a.message_id.localeCompare(b.message_id));
-  return { ...call, channel: input.channel ?? null, messages };
+  return { ...call, channel: input.channel ?? null, closedAt: closed?.ok ? closed.date : null, messages };
 }

@@ -41,9 +41,9 @@ export const CrmRulesSchema = z
 
 export type CrmRules = z.output<typeof CrmRulesSchema>;
 
-/** The event a communication raises for CRMs: missed when a call went unanswered. */
-export function crmEventOf(kind: 'call' | 'chat', duration: number | null, direction: string | null): CrmEvent {
-  if (kind === 'chat') return 'chat.closed';
+/** The event a communication raises for CRMs: missed when a call went unanswered; a chat only once closed. */
+export function crmEventOf(kind: 'call' | 'chat', duration: number | null, direction: string | null, closedAt: Date | null): CrmEvent | undefined {
+  if (kind === 'chat') return closedAt ? 'chat.closed' : undefined;
   return direction !== 'outcoming' && (duration ?? 0) === 0 ? 'call.missed' : 'call.finished';
 }
 

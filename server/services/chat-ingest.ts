@@ -44,6 +44,7 @@ export class ChatIngest {
         department_id: operator.department_id,
         client_id: client?.id ?? null,
         channel: chat.channel,
+        closed_at: chat.closedAt?.toISOString() ?? null,
         started_at: chat.startedAt.toISOString(),
         client_phone_raw: chat.phone?.raw ?? null,
         client_phone_e164: chat.phone?.e164 ?? null,

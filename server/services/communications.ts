@@ -75,6 +75,7 @@ function toItem(row: CommunicationDetail) {
     integration_id: row.integration_id,
     uid: row.uid,
     channel: row.channel,
+    ...(row.kind === 'chat' ? { closed_at: row.closed_at?.toISOString() ?? null } : {}),
     started_at: row.started_at.toISOString(),
     direction: row.direction,
     duration: row.duration_s,

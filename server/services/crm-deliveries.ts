@@ -79,7 +79,8 @@ export class CrmDeliveries {
     const wanted = connectors.filter((c) => c.state !== 'inactive').map((c) => ({ connector: c, rules: CrmRulesSchema.parse(c.rules) }));
     const deliveries: NewDelivery[] = [];
     for (const brief of briefs) {
-      const event = crmEventOf(brief.kind, brief.duration_s, brief.direction);
+      const event = crmEventOf(brief.kind, brief.duration_s, brief.direction, brief.closed_at);
+      if (!event) continue; // an open chat: its CRM event comes with the post that closes it
       for (const { connector, rules } of wanted) {
         if (!rules.events.includes(event)) continue;
         if (rules.integrations && !rules.integrations.includes(brief.integration_id)) continue;

@@ -220,6 +220,25 @@ describe('a webhook connector', () => {
     expect(receiver.applied.size).toBe(3); // once
   });
 
+  it('delivers a chat once it is closed, not at its first messages', async () => {
+    await ctx.admin('PATCH', `/api/v1/admin/crm_connectors/${connectorId}`, { rules: { ...RULES, events: ['call.finished', 'call.missed', 'chat.closed'] } });
+    const chat = (closed?: string) =>
+      ctx.app.request(`/api/v1/integrations/${integration.id}/chats`, {
+        method: 'POST',
+        headers: { authorization: integration.token },
+        body: JSON.stringify({ uid: 'crm-chat', operator_id: 'operator@email.com', started_at: '2024-05-14T10:00:00Z', channel: 'web', messages: [{ id: 'm1', author: 'client', text: 'Hi', sent_at: '2024-05-14T10:00:01Z' }], ...(closed ? { closed_at: closed } : {}) }),
+      });
+    expect((await chat()).status).toBe(201);
+    await drain();
+    expect(receiver.received).toHaveLength(0);
+    expect((await chat('2024-05-14T10:05:00Z')).status).toBe(200);
+    expect((await chat('2024-05-14T10:05:00Z')).status).toBe(200); // posted again: still one delivery
+    await drain();
+    expect(receiver.applied.size).toBe(1);
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ type: 'chat.closed', data: { kind: 'chat', channel: 'web' } });
+    expect((await chat('yesterday')).status).toBe(422);
+  });
+
   it('stops making deliveries for a deactivated connector', async () => {
     expect((await json<{ state: string }>(await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/deactivate`))).state).toBe('inactive');
     const id = await post();

@@ -10,6 +10,7 @@ export interface ChatRow {
   department_id: string | null;
   client_id: string | null;
   channel: string | null;
+  closed_at: string | null;
   started_at: string;
   client_phone_raw: string | null;
   client_phone_e164: string | null;
@@ -33,9 +34,9 @@ export interface MessageRow {
  */
 export async function upsertChat(db: Executor, row: ChatRow): Promise<{ id: string; created: boolean } | undefined> {
   const { rows } = await sql<{ id: string; created: boolean }>`
-    INSERT INTO communications (kind, integration_id, uid, operator_id, department_id, client_id, channel, started_at,
+    INSERT INTO communications (kind, integration_id, uid, operator_id, department_id, client_id, channel, closed_at, started_at,
       client_phone_raw, client_phone_e164, nps, custom_fields, tags, warnings, raw)
-    VALUES ('chat', ${row.integration_id}, ${row.uid}, ${row.operator_id}, ${row.department_id}, ${row.client_id}, ${row.channel},
+    VALUES ('chat', ${row.integration_id}, ${row.uid}, ${row.operator_id}, ${row.department_id}, ${row.client_id}, ${row.channel}, ${row.closed_at},
       ${row.started_at}, ${row.client_phone_raw}, ${row.client_phone_e164}, ${row.nps}, ${JSON.stringify(row.custom_fields)}::jsonb,
       ${row.tags ?? []}::text[], ${JSON.stringify(row.warnings)}::jsonb, ${JSON.stringify(row.raw)}::jsonb)
     ON CONFLICT (integration_id, uid) DO UPDATE SET
@@ -43,6 +44,7 @@ export async function upsertChat(db: Executor, row: ChatRow): Promise<{ id: stri
       department_id = excluded.department_id,
       client_id = coalesce(excluded.client_id, communications.client_id),
       channel = coalesce(excluded.channel, communications.channel),
+      closed_at = coalesce(excluded.closed_at, communications.closed_at),
       started_at = excluded.started_at,
       client_phone_raw = coalesce(excluded.client_phone_raw, communications.client_phone_raw),
       client_phone_e164 = CASE WHEN excluded.client_phone_raw IS NULL THEN communications.client_phone_e164 ELSE excluded.client_phone_e164 END,

@@ -15,6 +15,7 @@ export interface CommunicationDetail {
   client_phone_e164: string | null;
   chain_uid: string | null;
   channel: string | null;
+  closed_at: Date | null;
   nps: number | null;
   custom_fields: Record<string, unknown>;
   tags: string[];
@@ -52,6 +53,7 @@ export function communicationColumns(db: Executor) {
       'c.client_phone_e164',
       'c.chain_uid',
       'c.channel',
+      'c.closed_at',
       'c.nps',
       'c.custom_fields',
       'c.tags',

@@ -236,5 +236,5 @@ export async function requeueDeliveries(db: Executor, ids: string[]): Promise<nu
 /** What decides a communication's CRM event and which connectors want it. */
 export async function findCommunicationBriefs(db: Executor, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.selectFrom('communications').select(['id', 'kind', 'integration_id', 'duration_s', 'direction']).where('id', 'in', ids).execute();
+  return db.selectFrom('communications').select(['id', 'kind', 'integration_id', 'duration_s', 'direction', 'closed_at']).where('id', 'in', ids).execute();
 }

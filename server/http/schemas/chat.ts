@@ -17,6 +17,7 @@ export const ChatMessageSchema = z
 export const ChatSchema = PhoneCallSchema.pick({ operator_id: true, started_at: true, uid: true, client: true, custom_fields: true, nps: true, tags: true, client_phone_number: true })
   .extend({
     channel: text(64).nullish().openapi({ description: 'Where the dialogue happened: telegram, whatsapp, web, …' }),
+    closed_at: text(64).nullish().openapi({ description: 'When the dialogue ended (ISO 8601); CRMs receive a chat once it is closed' }),
     messages: z.array(ChatMessageSchema).max(MAX_MESSAGES).nullish(),
   })
   .openapi('Chat');
