@@ -8,7 +8,7 @@ export function crmDeliveryJob(deliveries: CrmDeliveries): Job {
   return {
     name: 'crm-deliveries',
     schedule: '*/5 * * * * *',
-    wakeOn: { channel: OUTBOX_CHANNEL, payloads: ['crm'] },
+    wakeOn: { channel: OUTBOX_CHANNEL, payloads: ['crm'], gatherMs: 250 },
     run: async () => ({ ...(await deliveries.run()) }),
   };
 }

@@ -8,7 +8,7 @@ export function mediaFetchJob(recordings: Recordings): Job {
   return {
     name: 'media-fetch',
     schedule: '*/30 * * * * *',
-    wakeOn: { channel: OUTBOX_CHANNEL, payloads: ['media'] },
+    wakeOn: { channel: OUTBOX_CHANNEL, payloads: ['media'], gatherMs: 500 },
     run: async () => ({ ...(await recordings.fetchPending()) }),
   };
 }

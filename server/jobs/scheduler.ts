@@ -1,6 +1,8 @@
 // Background jobs: each runs on its node-cron schedule (the safety tick) and when woken by a NOTIFY,
 // under a Postgres advisory lock so one runner in the installation works at a time. Wake-ups that
-// arrive during a run make it run once more instead of being lost.
+// arrive during a run make it run once more instead of being lost. NOTIFY wake-ups are gathered for a
+// job's `gatherMs` first: under steady ingest every committed batch NOTIFYs, and one run per window
+// drains hundreds of rows for the fixed cost (lock, claim, job record) that one run per commit paid each time.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { DatabaseSignals } from '../db/signals.js';
@@ -9,8 +11,8 @@ export interface Job {
   name: string;
   /** node-cron expression; six fields allow seconds. */
   schedule: string;
-  /** NOTIFY channel and the payloads (empty = any) that wake the job. */
-  wakeOn?: { channel: string; payloads?: string[] };
+  /** NOTIFY channel and the payloads (empty = any) that wake the job, gathered for `gatherMs` (default 0) before a run. */
+  wakeOn?: { channel: string; payloads?: string[]; gatherMs?: number };
   /** Does the work; what it returns (counts) goes into the debug log line of the run. */
   run(): Promise<void | Record<string, number>>;
 }
@@ -24,6 +26,8 @@ interface JobState {
   job: Job;
   running: Promise<void> | undefined;
   again: boolean;
+  /** A gathered wake-up waiting to trigger the job. */
+  gathering: NodeJS.Timeout | undefined;
 }
 
 export class Scheduler {
@@ -41,7 +45,7 @@ export class Scheduler {
   register(job: Job): void {
     if (this.jobs.has(job.name)) throw new Error(`job ${job.name} registered twice`);
     if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: invalid schedule ${job.schedule}`);
-    this.jobs.set(job.name, { job, running: undefined, again: false });
+    this.jobs.set(job.name, { job, running: undefined, again: false, gathering: undefined });
   }
 
   /** Starts every schedule and listener, and runs each job once to catch up on work left from before. */
@@ -52,7 +56,7 @@ export class Scheduler {
       if (job.wakeOn) {
         const { channel, payloads } = job.wakeOn;
         const unlisten = await this.signals.listen(channel, (payload) => {
-          if (payload === '' || !payloads || payloads.includes(payload)) this.trigger(job.name);
+          if (payload === '' || !payloads || payloads.includes(payload)) this.wake(state);
         });
         this.unlistens.push(unlisten);
       }
@@ -75,8 +79,23 @@ export class Scheduler {
     return state.running;
   }
 
+  /** A NOTIFY wake-up: triggers the job once its gathering window has passed; wake-ups inside the window join it. */
+  private wake(state: JobState): void {
+    const gatherMs = state.job.wakeOn?.gatherMs ?? 0;
+    if (gatherMs <= 0) {
+      void this.trigger(state.job.name);
+      return;
+    }
+    if (state.gathering || this.stopped) return;
+    state.gathering = setTimeout(() => {
+      state.gathering = undefined;
+      void this.trigger(state.job.name);
+    }, gatherMs);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const state of this.jobs.values()) clearTimeout(state.gathering);
     for (const task of this.tasks) await task.destroy();
     for (const unlisten of this.unlistens) await unlisten().catch(() => {});
     await Promise.all([...this.jobs.values()].map((s) => s.running));

@@ -60,14 +60,19 @@ export class CrmDeliveries {
     private readonly settings: CrmDeliverySettings,
   ) {}
 
-  /** Fans out what the outbox announced, then attempts what is due, until nothing is left to do now. */
+  /**
+   * Fans out what the outbox announced, then attempts what is due, until a pass finds less than a full batch
+   * of either: rows committed meanwhile wake the next run, which takes them as one batch rather than a
+   * trickle of small ones.
+   */
   async run(): Promise<CrmRunReport> {
     const report: CrmRunReport = { fannedOut: 0, delivered: 0, retried: 0, dead: 0, paused: 0 };
+    const full = this.settings.batchSize ?? 200;
     for (;;) {
       const fanned = await this.fanOut();
       const attempted = await this.attemptDue(report);
       report.fannedOut += fanned;
-      if (fanned === 0 && attempted === 0) return report;
+      if (fanned < full && attempted < full) return report;
     }
   }
 

@@ -129,18 +129,20 @@ export class Recordings {
     return this.save(body, contentType);
   }
 
-  /** One pass over due `media` outbox rows: download each, store it, link it; retry or give up. */
+  /** Passes over due `media` outbox rows until one finds less than a full batch: download each, store it, link it; retry or give up. */
   async fetchPending(): Promise<FetchReport> {
     const report: FetchReport = { fetched: 0, retried: 0, failed: 0 };
     const leaseSeconds = Math.ceil(this.settings.fetchTimeoutMs / 1000) + 60;
+    const full = this.settings.fetchBatch ?? 16;
     for (;;) {
-      const batch = await claim(this.db, 'media', this.settings.fetchBatch ?? 16, leaseSeconds);
+      const batch = await claim(this.db, 'media', full, leaseSeconds);
       if (batch.length === 0) return report;
       const queue = [...batch];
       const worker = async () => {
         for (let message = queue.shift(); message; message = queue.shift()) report[await this.fetchOne(message)]++;
       };
       await Promise.all(Array.from({ length: this.settings.fetchConcurrency ?? 4 }, worker));
+      if (batch.length < full) return report; // rows committed meanwhile wake the next run
     }
   }
 
