@@ -37,6 +37,26 @@ async function admin(sql: string) {
   await client.end();
 }
 
+/** Cluster-wide WAL counters (pg_stat_wal): what a phase wrote and how often it waited for a flush. */
+async function walCounters(): Promise<{ bytes: number; syncs: number; records: number }> {
+  const client = new pg.Client({ connectionString: SERVER });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT wal_bytes::float8 AS bytes, wal_sync::float8 AS syncs, wal_records::float8 AS records FROM pg_stat_wal');
+    return rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs a phase and adds its WAL bytes and flushes per operation. */
+async function withWal(phase: () => Promise<RunStats>): Promise<RunStats & { wal_bytes_per_op: number; wal_syncs_per_op: number }> {
+  const before = await walCounters();
+  const stats = await phase();
+  const after = await walCounters();
+  return { ...stats, wal_bytes_per_op: (after.bytes - before.bytes) / stats.ops, wal_syncs_per_op: (after.syncs - before.syncs) / stats.ops };
+}
+
 async function startServer(url: string) {
   const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', EARSHOT_ADMIN_TOKEN: ADMIN, EARSHOT_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10', EARSHOT_INGEST_RATE_LIMIT: '0' },
@@ -112,7 +132,8 @@ async function earshot(integration: { id: string; token: string }): Promise<RunS
   return stats;
 }
 
-const fmt = (s: RunStats) => `${s.rate.toFixed(0)}/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${s.ops} ops, ${s.errors} errors`;
+const fmt = (s: RunStats & { wal_bytes_per_op: number; wal_syncs_per_op: number }) =>
+  `${s.rate.toFixed(0)}/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${s.ops} ops, ${s.errors} errors, WAL ${(s.wal_bytes_per_op / 1024).toFixed(1)} KiB and ${s.wal_syncs_per_op.toFixed(2)} flushes per op`;
 
 async function main() {
   const name = `earshot_bench_${runTag}`;
@@ -127,12 +148,12 @@ async function main() {
     await api('/api/v1/admin/custom_fields', { key: 'reopen_count', name: 'Reopen count', type: 'number' });
 
     await earshot({ id: integration.id!, token: integration.token! }); // warm-up run (JIT, pools), discarded
-    const rawFirst = await baseline(url, integration.id!, operatorId);
+    const rawFirst = await withWal(() => baseline(url, integration.id!, operatorId));
     const cpuBefore = cpuSeconds(server.pid!);
-    const ours = await earshot({ id: integration.id!, token: integration.token! });
+    const ours = await withWal(() => earshot({ id: integration.id!, token: integration.token! }));
     const serverCpuPerCallUs = ((cpuSeconds(server.pid!) - cpuBefore) / ours.ops) * 1e6;
     const memory = rssMb(server.pid!);
-    const rawSecond = await baseline(url, integration.id!, operatorId);
+    const rawSecond = await withWal(() => baseline(url, integration.id!, operatorId));
     const rawRate = (rawFirst.rate + rawSecond.rate) / 2;
     const report = {
       machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}`,

@@ -12,6 +12,8 @@ export class FetchFailed extends Error {
     message: string,
     /** True when retrying cannot help (404, blocked destination, too large). */
     readonly permanent: boolean,
+    /** True when the host gave no answer at all (name not resolved, connection refused or reset, timed out). */
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = 'FetchFailed';
@@ -76,14 +78,14 @@ function requestOnce(url: URL, options: DownloadOptions, deadline: number): Prom
       headers: { 'user-agent': 'earshot', accept: 'audio/*, */*', ...options.headers },
       ...(policy ? { lookup: checkedLookup(policy, host, (message) => new FetchFailed(message, true)) } : {}),
     });
-    const timer = setTimeout(() => request.destroy(new FetchFailed('timed out', false)), remaining);
+    const timer = setTimeout(() => request.destroy(new FetchFailed('timed out', false, true)), remaining);
     request.on('response', (response) => {
       response.on('close', () => clearTimeout(timer));
       resolve(response);
     });
     request.on('error', (error) => {
       clearTimeout(timer);
-      reject(error instanceof FetchFailed ? error : new FetchFailed(`${(error as NodeJS.ErrnoException).code ?? error.message} reaching ${host}`, false));
+      reject(error instanceof FetchFailed ? error : new FetchFailed(`${(error as NodeJS.ErrnoException).code ?? error.message} reaching ${host}`, false, true));
     });
     request.end();
   });

@@ -8,10 +8,11 @@ import { Forbidden, MediaTooLarge, NotFound } from '../domain/errors.js';
 import { checkMediaSignature, signMediaPath } from '../domain/media-signature.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, mediaTotals, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
-import { bury, claim, complete, reschedule, type ClaimedMessage } from '../db/repositories/outbox.js';
+import { bury, claim, complete, rescheduleEach, type ClaimedMessage } from '../db/repositories/outbox.js';
 import type { DestinationPolicy } from '../media/destination-policy.js';
 import { download, FetchFailed } from '../media/downloader.js';
 import type { MediaStore } from '../media/port.js';
+import { PassReachability } from '../media/reachability.js';
 import { probeAudio } from '../media/probe.js';
 
 export interface RecordingSettings {
@@ -129,28 +130,44 @@ export class Recordings {
     return this.save(body, contentType);
   }
 
-  /** Passes over due `media` outbox rows until one finds less than a full batch: download each, store it, link it; retry or give up. */
+  /**
+   * Passes over due `media` outbox rows until one finds less than a full batch: download each, store it,
+   * link it; retry or give up. A host that gave no answer is not asked again in the same pass (see
+   * PassReachability): its other rows wait out their backoff with its reason. A batch's retries are
+   * written in one statement.
+   */
   async fetchPending(): Promise<FetchReport> {
     const report: FetchReport = { fetched: 0, retried: 0, failed: 0 };
     const leaseSeconds = Math.ceil(this.settings.fetchTimeoutMs / 1000) + 60;
     const full = this.settings.fetchBatch ?? 16;
+    const reachability = new PassReachability();
     for (;;) {
       const batch = await claim(this.db, 'media', full, leaseSeconds);
       if (batch.length === 0) return report;
+      const retries: Array<{ id: number; delayMs: number; error: string }> = [];
       const queue = [...batch];
       const worker = async () => {
-        for (let message = queue.shift(); message; message = queue.shift()) report[await this.fetchOne(message)]++;
+        for (let message = queue.shift(); message; message = queue.shift()) {
+          const outcome = await this.fetchOne(message, reachability);
+          if (typeof outcome === 'string') report[outcome]++;
+          else {
+            report.retried++;
+            retries.push({ id: message.id, delayMs: backoffDelayMs(message.attempts, this.settings.backoff), error: outcome.retry });
+          }
+        }
       };
       await Promise.all(Array.from({ length: this.settings.fetchConcurrency ?? 4 }, worker));
+      await rescheduleEach(this.db, retries);
       if (batch.length < full) return report; // rows committed meanwhile wake the next run
     }
   }
 
-  private async fetchOne(message: ClaimedMessage): Promise<keyof FetchReport> {
+  /** Fetches one recording; a retryable failure is returned (its reason) for the batch to reschedule. */
+  private async fetchOne(message: ClaimedMessage, reachability: PassReachability): Promise<'fetched' | 'failed' | { retry: string }> {
     const communicationId = String(message.payload.communication_id);
     const url = String(message.payload.url);
     try {
-      const { body, contentType } = await download(url, { ...this.downloadLimits(), policy: this.settings.policy });
+      const { body, contentType } = await reachability.request(url, () => download(url, { ...this.downloadLimits(), policy: this.settings.policy }));
       const media = await this.save(body, contentType);
       await attachMedia(this.db, communicationId, media, url);
       await complete(this.db, [message.id]);
@@ -163,8 +180,7 @@ export class Recordings {
         await markMediaFailed(this.db, communicationId, 'failed', reason);
         return 'failed';
       }
-      await reschedule(this.db, [message.id], backoffDelayMs(message.attempts, this.settings.backoff), reason);
-      return 'retried';
+      return { retry: reason };
     }
   }
 
@@ -232,3 +248,4 @@ export class Recordings {
     return { limitBytes: this.settings.limitBytes, timeoutMs: this.settings.fetchTimeoutMs, maxRedirects: this.settings.maxRedirects };
   }
 }
+

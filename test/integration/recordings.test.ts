@@ -224,6 +224,42 @@ describe('fetching media_url', () => {
     expect((await media(hang)).media).toMatchObject({ state: 'failed', error: 'timed out' });
   });
 
+  it('asks a host that does not answer once per pass, reschedules its other recordings with the reason, and fetches from other hosts', async () => {
+    await drainUntilIdle();
+    let connections = 0;
+    const dead = createServer();
+    dead.on('connection', (socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    try {
+      const lost = [];
+      for (let i = 0; i < 5; i++) lost.push(await postAndRead({ uid: `f-down-${i}`, media_url: `${deadUrl}/rec/${i}.wav` }));
+      const fine = await postAndRead({ uid: 'f-up', media_url: `${pbxUrl}/rec/ok.wav` });
+      const passStarted = Date.now();
+      const report = await ctx.services.recordings.fetchPending();
+
+      expect(report).toMatchObject({ fetched: 1, retried: 5, failed: 0 });
+      expect(connections).toBe(1);
+      expect((await media(fine)).media).toMatchObject({ state: 'ready' });
+      const rows = await ctx.db.selectFrom('outbox').selectAll().where('topic', '=', 'media').where('key', 'in', lost).execute();
+      expect(rows).toHaveLength(5);
+      for (const row of rows) {
+        expect(row).toMatchObject({ state: 'pending', attempts: 1, last_error: expect.stringMatching(/ECONNRESET|socket hang up/) });
+        expect(row.run_after.getTime()).toBeGreaterThanOrEqual(passStarted); // rescheduled with backoff, not buried
+      }
+      // The next pass asks the host again (once), since it may be back.
+      await ctx.db.updateTable('outbox').set({ run_after: new Date(Date.now() - 1000) }).where('key', 'in', lost).execute();
+      await ctx.services.recordings.fetchPending();
+      expect(connections).toBe(2);
+    } finally {
+      dead.close();
+      await ctx.db.deleteFrom('outbox').where('topic', '=', 'media').execute();
+    }
+  });
+
   it('refuses private and loopback destinations unless they are allowed', async () => {
     const blocked = await postAndRead({ uid: 'f-private', media_url: `${pbxUrl}/rec/ok.wav` });
     const { Recordings } = await import('../../server/services/recordings.js');

@@ -59,6 +59,15 @@ export async function reschedule(db: Executor, ids: number[], delayMs: number, e
     .execute();
 }
 
+/** Reschedules rows each with its own delay and reason, in one statement. */
+export async function rescheduleEach(db: Executor, retries: Array<{ id: number; delayMs: number; error: string }>): Promise<void> {
+  if (retries.length === 0) return;
+  await sql`
+    UPDATE outbox SET run_after = now() + make_interval(secs => r.delay_s), last_error = r.error
+    FROM unnest(${retries.map((r) => r.id)}::bigint[], ${retries.map((r) => r.delayMs / 1000)}::float8[], ${retries.map((r) => r.error.slice(0, 2000))}::text[]) AS r(id, delay_s, error)
+    WHERE outbox.id = r.id`.execute(db);
+}
+
 export async function bury(db: Executor, ids: number[], error: string): Promise<void> {
   if (ids.length === 0) return;
   await db.updateTable('outbox').set({ state: 'dead', last_error: error.slice(0, 2000) }).where('id', 'in', ids).execute();
