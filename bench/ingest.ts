@@ -1,6 +1,7 @@
 // Ingest benchmark: N concurrent HTTP clients posting distinct calls to a real earshot process on real
 // Postgres, against a baseline measured in the same run: a raw `pg` loop doing single-row INSERTs of a
-// call row into the same table at the same concurrency. Usage: npm run bench:ingest [-- --seconds 20 --clients 16]
+// call row into the same table at the same concurrency. Each phase also reports the WAL it wrote and the
+// flushes it waited for. Usage: npm run bench:ingest [-- --seconds 20 --clients 16,64] (one run per count).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
-import { ms, perSecond, report as section, times } from './lib/report.js';
+import { ms, perSecond, report as section, times, type ReportRow } from './lib/report.js';
 import { runFor, type RunStats } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -19,7 +20,8 @@ const { values: args } = parseArgs({
   },
 });
 const SECONDS = Number(args.seconds);
-const CLIENTS = Number(args.clients);
+const CLIENT_COUNTS = args.clients!.split(',').map(Number);
+if (CLIENT_COUNTS.some((n) => !Number.isInteger(n) || n < 1 || n > 80)) throw new Error('--clients: counts from 1 to 80 (the baseline holds one connection per client)');
 const PORT = Number(args.port);
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN = 'bench-admin-token-0123456789';
@@ -106,11 +108,11 @@ function callBody(seq: number) {
   });
 }
 
-async function baseline(url: string, integrationId: string, operatorId: string): Promise<RunStats> {
-  const pool = new pg.Pool({ connectionString: url, max: CLIENTS });
+async function baseline(url: string, integrationId: string, operatorId: string, clients: number): Promise<RunStats> {
+  const pool = new pg.Pool({ connectionString: url, max: clients });
   const text = `INSERT INTO communications (kind, integration_id, uid, operator_id, direction, started_at, duration_s, client_phone_raw, client_phone_e164, custom_fields, media_url, raw)
     VALUES ('call', $1, $2, $3, 'incoming', $4, $5, $6, $6, $7, $8, $9)`;
-  const stats = await runFor(SECONDS, CLIENTS, async (seq) => {
+  const stats = await runFor(SECONDS, clients, async (seq) => {
     const body = callBody(seq);
     await pool.query(text, [integrationId, `raw-${seq}-${randomUUID()}`, operatorId, new Date(), 60, '+79120000000', '{"topic":"x"}', 'https://pbx.example/x.wav', body]);
     return true;
@@ -119,11 +121,11 @@ async function baseline(url: string, integrationId: string, operatorId: string):
   return stats;
 }
 
-async function earshot(integration: { id: string; token: string }): Promise<RunStats> {
-  const http = new HttpPool(`http://127.0.0.1:${PORT}`, { connections: CLIENTS, pipelining: 1 });
+async function earshot(integration: { id: string; token: string }, clients: number): Promise<RunStats> {
+  const http = new HttpPool(`http://127.0.0.1:${PORT}`, { connections: clients, pipelining: 1 });
   const path = `/api/v1/integrations/${integration.id}/phone_calls`;
   round++;
-  const stats = await runFor(SECONDS, CLIENTS, async (seq) => {
+  const stats = await runFor(SECONDS, clients, async (seq) => {
     const res = await http.request({ method: 'POST', path, headers: { authorization: integration.token, 'content-type': 'application/json' }, body: callBody(seq) });
     await res.body.dump();
     return res.statusCode === 201;
@@ -147,38 +149,30 @@ async function main() {
     await api('/api/v1/admin/custom_fields', { key: 'topic', name: 'Topic', type: 'string', used_for_filtering: true });
     await api('/api/v1/admin/custom_fields', { key: 'reopen_count', name: 'Reopen count', type: 'number' });
 
-    await earshot({ id: integration.id!, token: integration.token! }); // warm-up run (JIT, pools), discarded
-    const rawFirst = await withWal(() => baseline(url, integration.id!, operatorId));
-    const cpuBefore = cpuSeconds(server.pid!);
-    const ours = await withWal(() => earshot({ id: integration.id!, token: integration.token! }));
-    const serverCpuPerCallUs = ((cpuSeconds(server.pid!) - cpuBefore) / ours.ops) * 1e6;
-    const memory = rssMb(server.pid!);
-    const rawSecond = await withWal(() => baseline(url, integration.id!, operatorId));
-    const rawRate = (rawFirst.rate + rawSecond.rate) / 2;
-    const report = {
-      machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, node ${process.version}`,
-      clients: CLIENTS,
-      seconds: SECONDS,
-      baseline_first: rawFirst,
-      baseline_second: rawSecond,
-      earshot: ours,
-      ratio: ours.rate / rawRate,
-      server_rss_mb: memory,
-      server_cpu_us_per_call: serverCpuPerCallUs,
-    };
-    console.log(JSON.stringify(report, null, 2));
-    console.log(`\nbaseline (raw pg single-row INSERT, ${CLIENTS} clients): ${fmt(rawFirst)} | again after: ${fmt(rawSecond)}`);
-    console.log(`earshot  (HTTP POST phone_calls, ${CLIENTS} clients):      ${fmt(ours)}`);
-    section({
-      title: 'Call ingestion',
-      command: `npm run bench:ingest -- --clients ${CLIENTS} --seconds ${SECONDS}`,
-      rows: [
-        { what: `calls/s, ${CLIENTS} clients over HTTP (raw: single-row INSERT, same concurrency)`, earshot: perSecond(ours.rate), baseline: `${perSecond(rawFirst.rate)} before, ${perSecond(rawSecond.rate)} after`, ratio: times(report.ratio) },
-        { what: 'latency p50 / p99', earshot: `${ms(ours.p50)} / ${ms(ours.p99)}`, baseline: `${ms(rawFirst.p50)} / ${ms(rawFirst.p99)}`, ratio: '' },
-        { what: 'server RSS (peak), server CPU per call', earshot: `${memory.rss.toFixed(0)} MB (${memory.peak.toFixed(0)} MB), ${serverCpuPerCallUs.toFixed(0)} µs`, baseline: '', ratio: '' },
-      ],
-    });
-    console.log(`ratio earshot / baseline: ${report.ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB); server CPU ${serverCpuPerCallUs.toFixed(0)} µs/call`);
+    const target = { id: integration.id!, token: integration.token! };
+    await earshot(target, CLIENT_COUNTS[0]!); // warm-up run (JIT, pools), discarded
+    const rows: ReportRow[] = [];
+    for (const clients of CLIENT_COUNTS) {
+      const rawFirst = await withWal(() => baseline(url, integration.id!, operatorId, clients));
+      const cpuBefore = cpuSeconds(server.pid!);
+      const ours = await withWal(() => earshot(target, clients));
+      const serverCpuPerCallUs = ((cpuSeconds(server.pid!) - cpuBefore) / ours.ops) * 1e6;
+      const memory = rssMb(server.pid!);
+      const rawSecond = await withWal(() => baseline(url, integration.id!, operatorId, clients));
+      const ratio = ours.rate / ((rawFirst.rate + rawSecond.rate) / 2);
+      console.log(JSON.stringify({ clients, seconds: SECONDS, baseline_first: rawFirst, baseline_second: rawSecond, earshot: ours, ratio, server_rss_mb: memory, server_cpu_us_per_call: serverCpuPerCallUs }, null, 2));
+      console.log(`\nbaseline (raw pg single-row INSERT, ${clients} clients): ${fmt(rawFirst)} | again after: ${fmt(rawSecond)}`);
+      console.log(`earshot  (HTTP POST phone_calls, ${clients} clients):      ${fmt(ours)}`);
+      console.log(`ratio earshot / baseline: ${ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB); server CPU ${serverCpuPerCallUs.toFixed(0)} µs/call\n`);
+      const kib = (s: { wal_bytes_per_op: number }) => `${(s.wal_bytes_per_op / 1024).toFixed(1)} KiB`;
+      rows.push(
+        { what: `calls/s, ${clients} clients over HTTP (raw: single-row INSERT, same concurrency)`, earshot: perSecond(ours.rate), baseline: `${perSecond(rawFirst.rate)} before, ${perSecond(rawSecond.rate)} after`, ratio: times(ratio) },
+        { what: `${clients} clients: latency p50 / p99`, earshot: `${ms(ours.p50)} / ${ms(ours.p99)}`, baseline: `${ms(rawFirst.p50)} / ${ms(rawFirst.p99)}`, ratio: '' },
+        { what: `${clients} clients: WAL per call, WAL flushes per call`, earshot: `${kib(ours)}, ${ours.wal_syncs_per_op.toFixed(2)}`, baseline: `${kib(rawFirst)}, ${rawFirst.wal_syncs_per_op.toFixed(2)}`, ratio: '' },
+        { what: `${clients} clients: server RSS (peak), server CPU per call`, earshot: `${memory.rss.toFixed(0)} MB (${memory.peak.toFixed(0)} MB), ${serverCpuPerCallUs.toFixed(0)} µs`, baseline: '', ratio: '' },
+      );
+    }
+    section({ title: 'Call ingestion', command: `npm run bench:ingest -- --clients ${CLIENT_COUNTS.join(',')} --seconds ${SECONDS}`, rows });
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

@@ -1,7 +1,7 @@
 // Keeps the search index in step with Postgres: drains 'search' outbox rows in batches, builds each
 // communication's document and upserts it (or deletes it when the row is gone). An engine failure leaves
 // the rows pending with backoff; ingestion never waits on the engine.
-import { bury, claim, complete, reschedule } from '../db/repositories/outbox.js';
+import { bury, complete, reschedule, take } from '../db/repositories/outbox.js';
 import { findDocumentSources } from '../db/repositories/communications.js';
 import { listAttributes } from '../db/repositories/clients.js';
 import { listCustomFields } from '../db/repositories/custom-fields.js';
@@ -15,7 +15,6 @@ import type { IndexRebuild, IndexSettings, SearchIndex } from './port.js';
 
 export interface SearchSyncOptions {
   batchSize?: number;
-  leaseSeconds?: number;
   backoff?: BackoffPolicy;
 }
 
@@ -34,7 +33,6 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 
 export class SearchSync {
   private readonly batchSize: number;
-  private readonly leaseSeconds: number;
   private readonly backoff: BackoffPolicy;
   private settings: SettingsState = { state: 'pending' };
 
@@ -44,7 +42,6 @@ export class SearchSync {
     options: SearchSyncOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.leaseSeconds = options.leaseSeconds ?? 120;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
@@ -81,7 +78,7 @@ export class SearchSync {
   }
 
   async drainOnce(): Promise<DrainReport & { claimed: number }> {
-    const messages = await claim(this.db, 'search', this.batchSize, this.leaseSeconds);
+    const messages = await take(this.db, 'search', this.batchSize);
     const report = { claimed: messages.length, indexed: 0, deleted: 0, failed: 0, lagSeconds: [] as number[] };
     if (messages.length === 0) return report;
     const ids = [...new Set(messages.map((m) => m.key))];

@@ -27,7 +27,7 @@ import {
   type NewDelivery,
 } from '../db/repositories/crm.js';
 import type { Executor } from '../db/repositories/executor.js';
-import { claim, complete } from '../db/repositories/outbox.js';
+import { complete, take } from '../db/repositories/outbox.js';
 import { NotFound } from '../domain/errors.js';
 import type { Communications } from './communications.js';
 import type { CrmConnectors } from './crm-connectors.js';
@@ -78,7 +78,7 @@ export class CrmDeliveries {
 
   /** Turns one batch of `crm` outbox rows into deliveries; returns how many rows it consumed. */
   async fanOut(): Promise<number> {
-    const batch = await claim(this.db, 'crm', this.settings.batchSize ?? 200, this.settings.leaseSeconds ?? 60);
+    const batch = await take(this.db, 'crm', this.settings.batchSize ?? 200);
     if (batch.length === 0) return 0;
     const [briefs, connectors] = await Promise.all([findCommunicationBriefs(this.db, [...new Set(batch.map((m) => m.key))]), listConnectors(this.db)]);
     const wanted = connectors.filter((c) => c.state !== 'inactive').map((c) => ({ connector: c, rules: CrmRulesSchema.parse(c.rules) }));

@@ -18,12 +18,26 @@ interface Pending<T, R> {
 export class GroupCommitter<T, R> {
   private queue: Array<Pending<T, R>> = [];
   private inFlight = 0;
+  private pumpScheduled = false;
 
   constructor(private readonly options: GroupCommitOptions<T, R>) {}
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Batches are formed once the current turn of the event loop is over (setImmediate), so every request
+   * parsed in the same turn joins one batch rather than the first going alone into a free slot.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }

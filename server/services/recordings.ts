@@ -3,16 +3,16 @@
 // and open a recording for ranged playback.
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { backoffDelayMs, exhausted, type BackoffPolicy } from '../domain/backoff.js';
+import { backoffDelayMs, DEFAULT_BACKOFF, exhausted, type BackoffPolicy } from '../domain/backoff.js';
 import { Forbidden, MediaTooLarge, NotFound } from '../domain/errors.js';
 import { checkMediaSignature, signMediaPath } from '../domain/media-signature.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, mediaTotals, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
-import { bury, claim, complete, rescheduleEach, type ClaimedMessage } from '../db/repositories/outbox.js';
+import { bury, complete, rescheduleEach, take, type ClaimedMessage } from '../db/repositories/outbox.js';
 import type { DestinationPolicy } from '../media/destination-policy.js';
 import { download, FetchFailed } from '../media/downloader.js';
 import type { MediaStore } from '../media/port.js';
-import { PassReachability } from '../media/reachability.js';
+import { HostReachability, type PassReachability } from '../media/reachability.js';
 import { probeAudio } from '../media/probe.js';
 
 export interface RecordingSettings {
@@ -51,6 +51,7 @@ const PLAYBACK_CACHE_SIZE = 1024;
 
 export class Recordings {
   private readonly playable = new Map<string, { media: MediaRow; size: number }>();
+  private readonly hosts: HostReachability;
 
   constructor(
     private readonly db: Executor,
@@ -58,7 +59,9 @@ export class Recordings {
     private readonly secretKey: string,
     private readonly publicUrl: string,
     private readonly settings: RecordingSettings,
-  ) {}
+  ) {
+    this.hosts = new HostReachability(settings.backoff ?? DEFAULT_BACKOFF);
+  }
 
   get limitBytes(): number {
     return this.settings.limitBytes;
@@ -132,17 +135,16 @@ export class Recordings {
 
   /**
    * Passes over due `media` outbox rows until one finds less than a full batch: download each, store it,
-   * link it; retry or give up. A host that gave no answer is not asked again in the same pass (see
-   * PassReachability): its other rows wait out their backoff with its reason. A batch's retries are
-   * written in one statement.
+   * link it; retry or give up. A host that gave no answer is not asked again in the same pass, and its
+   * recordings wait out the host's backoff when longer than their own (see HostReachability). A batch's
+   * retries are written in one statement.
    */
   async fetchPending(): Promise<FetchReport> {
     const report: FetchReport = { fetched: 0, retried: 0, failed: 0 };
-    const leaseSeconds = Math.ceil(this.settings.fetchTimeoutMs / 1000) + 60;
     const full = this.settings.fetchBatch ?? 16;
-    const reachability = new PassReachability();
+    const reachability = this.hosts.pass();
     for (;;) {
-      const batch = await claim(this.db, 'media', full, leaseSeconds);
+      const batch = await take(this.db, 'media', full);
       if (batch.length === 0) return report;
       const retries: Array<{ id: number; delayMs: number; error: string }> = [];
       const queue = [...batch];
@@ -152,7 +154,8 @@ export class Recordings {
           if (typeof outcome === 'string') report[outcome]++;
           else {
             report.retried++;
-            retries.push({ id: message.id, delayMs: backoffDelayMs(message.attempts, this.settings.backoff), error: outcome.retry });
+            const delayMs = this.hosts.retryDelayMs(String(message.payload.url), backoffDelayMs(message.attempts, this.settings.backoff));
+            retries.push({ id: message.id, delayMs, error: outcome.retry });
           }
         }
       };

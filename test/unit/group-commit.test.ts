@@ -16,12 +16,31 @@ describe('GroupCommitter', () => {
       maxBatch: 3,
       maxInFlight: 1,
     });
-    const results = await Promise.all(['a', 'b', 'c', 'd', 'a', 'e'].map((item) => committer.submit(item)));
+    const first = committer.submit('a');
+    await new Promise((r) => setImmediate(r)); // 'a' goes alone: nothing else arrived in its turn
+    const results = await Promise.all([first, ...['b', 'c', 'd', 'a', 'e'].map((item) => committer.submit(item))]);
     expect(results).toEqual(['A', 'B', 'C', 'D', 'A', 'E']);
     expect(batches[0]).toEqual(['a']);
+    expect(batches[1]).toEqual(['b', 'c', 'd']); // arrived while 'a' was in flight
     expect(batches.slice(1).every((b) => b.length <= 3 && new Set(b).size === b.length)).toBe(true);
     expect(batches.flat().sort()).toEqual(['a', 'a', 'b', 'c', 'd', 'e']);
     expect(batches.length).toBeLessThan(6);
+  });
+
+  it('puts every request submitted in one turn of the event loop into one batch, even with a slot free', async () => {
+    const batches: number[][] = [];
+    const committer = new GroupCommitter<number, number>({
+      run: async (batch) => {
+        batches.push(batch);
+        await tick();
+        return batch;
+      },
+      keyOf: String,
+      maxBatch: 100,
+      maxInFlight: 2,
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => committer.submit(i)));
+    expect(batches).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
   });
 
   it('fails only the item whose result is an Error, and retries a failed batch item by item', async () => {
@@ -39,6 +58,7 @@ describe('GroupCommitter', () => {
       maxInFlight: 1,
     });
     const first = committer.submit('first');
+    await new Promise((r) => setImmediate(r));
     const rest = ['ok1', 'poison', 'bad', 'ok2'].map((item) => committer.submit(item).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
     await first;
     expect(await Promise.all(rest)).toEqual([{ v: 'ok1' }, { e: 'poison' }, { e: 'bad item' }, { v: 'ok2' }]);

@@ -1,5 +1,8 @@
 // The outbox: rows announcing a change to a consumer (search, media, crm), written in the change's
-// transaction, claimed by consumers with a lease so no transaction stays open across network I/O.
+// transaction and drained by that consumer's job. Each job runs under its advisory lock (one runner in
+// the installation), so taking rows is a plain read: they stay pending while processed, a runner that
+// dies leaves them to the next run, and only the outcome (delete, retry, bury) writes. No transaction
+// stays open across network I/O.
 import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 
@@ -31,17 +34,15 @@ export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<
 }
 
 /**
- * Claims up to `limit` due rows of a topic: counts the attempt and pushes run_after past the lease, in one
- * short statement. A consumer that dies mid-batch leaves its rows to be claimed again when the lease ends.
+ * The next `limit` due rows of a topic, oldest first, for the topic's single runner (its job's advisory
+ * lock). `attempts` counts this attempt; a retry or a burial records it.
  */
-export async function claim(db: Executor, topic: OutboxTopic, limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
+export async function take(db: Executor, topic: OutboxTopic, limit: number): Promise<ClaimedMessage[]> {
   const { rows } = await sql<ClaimedMessage>`
-    UPDATE outbox SET attempts = attempts + 1, run_after = now() + make_interval(secs => ${leaseSeconds})
-    WHERE id IN (
-      SELECT id FROM outbox WHERE topic = ${topic} AND state = 'pending' AND run_after <= now()
-      ORDER BY run_after, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-    RETURNING id, key, payload, attempts, created_at`.execute(db);
-  return rows.sort((a, b) => a.id - b.id);
+    SELECT id, key, payload, attempts + 1 AS attempts, created_at FROM outbox
+    WHERE topic = ${topic} AND state = 'pending' AND run_after <= now()
+    ORDER BY run_after, id LIMIT ${limit}`.execute(db);
+  return rows;
 }
 
 /** Done rows are deleted: the outbox is a queue, the consumers keep their own records. */
@@ -54,7 +55,7 @@ export async function reschedule(db: Executor, ids: number[], delayMs: number, e
   if (ids.length === 0) return;
   await db
     .updateTable('outbox')
-    .set({ run_after: sql`now() + make_interval(secs => ${delayMs / 1000})`, last_error: error.slice(0, 2000) })
+    .set({ attempts: sql`attempts + 1`, run_after: sql`now() + make_interval(secs => ${delayMs / 1000})`, last_error: error.slice(0, 2000) })
     .where('id', 'in', ids)
     .execute();
 }
@@ -63,14 +64,14 @@ export async function reschedule(db: Executor, ids: number[], delayMs: number, e
 export async function rescheduleEach(db: Executor, retries: Array<{ id: number; delayMs: number; error: string }>): Promise<void> {
   if (retries.length === 0) return;
   await sql`
-    UPDATE outbox SET run_after = now() + make_interval(secs => r.delay_s), last_error = r.error
+    UPDATE outbox SET attempts = attempts + 1, run_after = now() + make_interval(secs => r.delay_s), last_error = r.error
     FROM unnest(${retries.map((r) => r.id)}::bigint[], ${retries.map((r) => r.delayMs / 1000)}::float8[], ${retries.map((r) => r.error.slice(0, 2000))}::text[]) AS r(id, delay_s, error)
     WHERE outbox.id = r.id`.execute(db);
 }
 
 export async function bury(db: Executor, ids: number[], error: string): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('outbox').set({ state: 'dead', last_error: error.slice(0, 2000) }).where('id', 'in', ids).execute();
+  await db.updateTable('outbox').set({ state: 'dead', attempts: sql`attempts + 1`, last_error: error.slice(0, 2000) }).where('id', 'in', ids).execute();
 }
 
 export interface TopicBacklog {
