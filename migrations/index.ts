@@ -9,6 +9,7 @@ import * as m0008 from './0008_console.js';
 import * as m0009 from './0009_chats_clients.js';
 import * as m0010 from './0010_crm.js';
 import * as m0011 from './0011_chat_closed.js';
+import * as m0012 from './0012_crm_outbox_when_connected.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0009_chats_clients': m0009,
   '0010_crm': m0010,
   '0011_chat_closed': m0011,
+  '0012_crm_outbox_when_connected': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

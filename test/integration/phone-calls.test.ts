@@ -50,12 +50,23 @@ describe('the seed request', () => {
 });
 
 describe('ingestion rules', () => {
-  it('writes one outbox row per consumer in the same transaction', async () => {
-    const res = await postCall(ctx, integration, callBody({ uid: 'outbox-1' }));
-    const { id } = (await res.json()) as { id: string };
-    const rows = await ctx.db.selectFrom('outbox').select(['topic', 'key', 'payload']).where('key', '=', id).orderBy('topic').execute();
-    expect(rows.map((r) => r.topic)).toEqual(['crm', 'media', 'search']);
-    expect(rows.find((r) => r.topic === 'media')!.payload).toMatchObject({ url: 'https://pbx.example/rec/1.wav' });
+  it('writes one outbox row per consumer in the same transaction, for the CRM only while a connector is not inactive', async () => {
+    const topicsOf = async (uid: string) => {
+      const { id } = (await (await postCall(ctx, integration, callBody({ uid }))).json()) as { id: string };
+      const rows = await ctx.db.selectFrom('outbox').select(['topic', 'key', 'payload']).where('key', '=', id).orderBy('topic').execute();
+      expect(rows.find((r) => r.topic === 'media')!.payload).toMatchObject({ url: 'https://pbx.example/rec/1.wav' });
+      return rows.map((r) => r.topic);
+    };
+    expect(await topicsOf('outbox-no-crm')).toEqual(['media', 'search']);
+
+    const created = await ctx.admin('POST', '/api/v1/admin/crm_connectors', { name: 'hook', kind: 'webhook', config: { url: 'http://127.0.0.1:9/hook' }, rules: { events: ['call.finished'] } });
+    expect(created.status).toBe(201);
+    const { id: connectorId } = (await created.json()) as { id: string };
+    expect(await topicsOf('outbox-crm')).toEqual(['crm', 'media', 'search']);
+
+    expect((await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/deactivate`)).status).toBe(200);
+    expect(await topicsOf('outbox-crm-off')).toEqual(['media', 'search']);
+    await ctx.db.deleteFrom('crm_connectors').where('id', '=', connectorId).execute();
   });
 
   it.each([

@@ -100,6 +100,32 @@ describe('migrations', () => {
   });
 });
 
+describe('migration 0012 (CRM outbox only while connected)', () => {
+  it('rewrites the batch function one way and back, and refuses a function it does not recognise', async () => {
+    const { Migrator } = await import('kysely');
+    const name = uniqueName('earshot_run_migrate_down');
+    await adminQuery(`CREATE DATABASE "${name}"`);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl(name), max: 2 }) }) });
+    const definition = async () => (await sql<{ d: string }>`SELECT pg_get_functiondef('earshot_write_call_batch(jsonb)'::regprocedure) AS d`.execute(db)).rows[0]!.d;
+    try {
+      await migrateToLatest(db);
+      expect(await definition()).toContain('FROM crm_connectors k');
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect(await definition()).not.toContain('crm_connectors');
+      await migrateToLatest(db);
+      expect(await definition()).toContain('FROM crm_connectors k');
+      // Down twice in a row would rewrite a function that no longer has the clause: refused, nothing changed.
+      const m0012 = (await migrationProvider.getMigrations())['0012_crm_outbox_when_connected']!;
+      await m0012.down!(db as Kysely<unknown>);
+      await expect(m0012.down!(db as Kysely<unknown>)).rejects.toThrow(/does not contain the clause/);
+    } finally {
+      await db.destroy();
+      await dropDatabase(name);
+    }
+  });
+});
+
 describe('database unavailable', () => {
   it('answers 503 with Retry-After, not 500 or a hang', async () => {
     const { createServices } = await import('../../server/services/index.js');
