@@ -98,18 +98,9 @@ export class PostgresSignals implements DatabaseSignals {
   }
 }
 
-/** Embedded PGlite: its own listeners; locks are in-process since one process owns the data dir. */
-export class EmbeddedSignals implements DatabaseSignals {
+/** Single-runner locks within one process. */
+export class InProcessLocks {
   private readonly held = new Set<string>();
-
-  constructor(private readonly pglite: PGlite) {}
-
-  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
-    const unlisten = await this.pglite.listen(channel, onNotify);
-    return async () => {
-      if (!this.pglite.closed) await unlisten();
-    };
-  }
 
   async exclusively(name: string, task: () => Promise<void>): Promise<boolean> {
     if (this.held.has(name)) return false;
@@ -120,6 +111,24 @@ export class EmbeddedSignals implements DatabaseSignals {
     } finally {
       this.held.delete(name);
     }
+  }
+}
+
+/** Embedded PGlite: its own listeners; locks are in-process since one process owns the data dir. */
+export class EmbeddedSignals implements DatabaseSignals {
+  private readonly locks = new InProcessLocks();
+
+  constructor(private readonly pglite: PGlite) {}
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const unlisten = await this.pglite.listen(channel, onNotify);
+    return async () => {
+      if (!this.pglite.closed) await unlisten();
+    };
+  }
+
+  exclusively(name: string, task: () => Promise<void>): Promise<boolean> {
+    return this.locks.exclusively(name, task);
   }
 
   async close(): Promise<void> {}

@@ -3,19 +3,25 @@ import { GroupCommitter } from '../../server/services/group-commit.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** A committer whose batches take a tick and answer each item upper-cased; it records the batches. */
+function recordingCommitter(maxBatch: number, maxInFlight: number) {
+  const batches: string[][] = [];
+  const committer = new GroupCommitter<string, string>({
+    run: async (batch) => {
+      batches.push(batch);
+      await tick();
+      return batch.map((item) => item.toUpperCase());
+    },
+    keyOf: (item) => item,
+    maxBatch,
+    maxInFlight,
+  });
+  return { batches, committer };
+}
+
 describe('GroupCommitter', () => {
   it('gathers requests that arrive while a batch is in flight, never putting one key twice in a batch', async () => {
-    const batches: string[][] = [];
-    const committer = new GroupCommitter<string, string>({
-      run: async (batch) => {
-        batches.push(batch);
-        await tick();
-        return batch.map((item) => item.toUpperCase());
-      },
-      keyOf: (item) => item,
-      maxBatch: 3,
-      maxInFlight: 1,
-    });
+    const { batches, committer } = recordingCommitter(3, 1);
     const first = committer.submit('a');
     await new Promise((r) => setImmediate(r)); // 'a' goes alone: nothing else arrived in its turn
     const results = await Promise.all([first, ...['b', 'c', 'd', 'a', 'e'].map((item) => committer.submit(item))]);
@@ -28,19 +34,10 @@ describe('GroupCommitter', () => {
   });
 
   it('puts every request submitted in one turn of the event loop into one batch, even with a slot free', async () => {
-    const batches: number[][] = [];
-    const committer = new GroupCommitter<number, number>({
-      run: async (batch) => {
-        batches.push(batch);
-        await tick();
-        return batch;
-      },
-      keyOf: String,
-      maxBatch: 100,
-      maxInFlight: 2,
-    });
-    await Promise.all(Array.from({ length: 10 }, (_, i) => committer.submit(i)));
-    expect(batches).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+    const { batches, committer } = recordingCommitter(100, 2);
+    const items = Array.from({ length: 10 }, (_, i) => `item-${i}`);
+    await Promise.all(items.map((item) => committer.submit(item)));
+    expect(batches).toEqual([items]);
   });
 
   it('fails only the item whose result is an Error, and retries a failed batch item by item', async () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.js';
-import type { DatabaseSignals } from '../../server/db/signals.js';
+import { InProcessLocks, type DatabaseSignals } from '../../server/db/signals.js';
 import { Scheduler } from '../../server/jobs/scheduler.js';
 
-/** In-process signals: NOTIFY is a function call, locks are a set (the embedded database's semantics). */
+/** In-process signals: NOTIFY is a function call, locks are the embedded database's in-process ones. */
 class LocalSignals implements DatabaseSignals {
   private readonly handlers = new Map<string, Array<(payload: string) => void>>();
-  private readonly held = new Set<string>();
+  private readonly locks = new InProcessLocks();
   notify(channel: string, payload: string): void {
     for (const handler of this.handlers.get(channel) ?? []) handler(payload);
   }
@@ -14,15 +14,8 @@ class LocalSignals implements DatabaseSignals {
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), onNotify]);
     return async () => {};
   }
-  async exclusively(name: string, task: () => Promise<void>) {
-    if (this.held.has(name)) return false;
-    this.held.add(name);
-    try {
-      await task();
-      return true;
-    } finally {
-      this.held.delete(name);
-    }
+  exclusively(name: string, task: () => Promise<void>) {
+    return this.locks.exclusively(name, task);
   }
   async close() {}
 }
