@@ -137,11 +137,14 @@ async function withRetries(url: string, init: RequestInit): Promise<string | und
 const TOPICS = ['Поддержка', 'Продажи', 'Возврат', 'Жалоба'];
 const TRANSCRIPTS = ['клиент просит возобновления доступа', 'оформить возврат за подписку', 'уточнение тарифа и роуминга', 'жалоба на качество связи'];
 
-/** A chat with three messages, posted twice (the platform re-sends the dialogue): stored once, messages once. */
+/**
+ * A chat with three messages, posted twice (the platform re-sends the dialogue, the second time closed): stored
+ * once, messages once, and delivered to the CRM once as chat.closed.
+ */
 async function oneChat(integration: { id: string; token: string }, n: number): Promise<void> {
   const uid = `soak-chat-${tag}-${n}`;
   const at = (s: number) => new Date(Date.UTC(2024, 0, 1) + n * 1000 + s * 1000).toISOString();
-  const body = JSON.stringify({
+  const dialogue = {
     uid,
     operator_id: `op-${n % 10}`,
     started_at: at(0),
@@ -152,11 +155,11 @@ async function oneChat(integration: { id: string; token: string }, n: number): P
       { id: 'm2', author: 'operator', text: 'Сейчас проверю', sent_at: at(2) },
       { id: 'm3', author: 'bot', text: 'Заказ передан в доставку', sent_at: at(3) },
     ],
-  });
+  };
   const url = `${BASE}/api/v1/integrations/${integration.id}/chats`;
-  const init = { method: 'POST', headers: { authorization: integration.token, 'content-type': 'application/json' }, body };
-  const first = await withRetries(url, init);
-  if (first === undefined || (await withRetries(url, init)) === undefined) return;
+  const post = (body: unknown) => withRetries(url, { method: 'POST', headers: { authorization: integration.token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const first = await post(dialogue);
+  if (first === undefined || (await post({ ...dialogue, closed_at: at(4) })) === undefined) return;
   ackedChats.set(uid, (JSON.parse(first) as { id: string }).id);
 }
 
