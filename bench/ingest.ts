@@ -40,19 +40,21 @@ async function admin(sql: string) {
 }
 
 /** Cluster-wide WAL counters (pg_stat_wal): what a phase wrote and how often it waited for a flush. */
-async function walCounters(): Promise<{ bytes: number; syncs: number; records: number }> {
+async function walCounters(): Promise<{ bytes: number; syncs: number }> {
   const client = new pg.Client({ connectionString: SERVER });
   await client.connect();
   try {
-    const { rows } = await client.query('SELECT wal_bytes::float8 AS bytes, wal_sync::float8 AS syncs, wal_records::float8 AS records FROM pg_stat_wal');
+    const { rows } = await client.query('SELECT wal_bytes::float8 AS bytes, wal_sync::float8 AS syncs FROM pg_stat_wal');
     return rows[0];
   } finally {
     await client.end();
   }
 }
 
+type PhaseStats = RunStats & { wal_bytes_per_op: number; wal_syncs_per_op: number };
+
 /** Runs a phase and adds its WAL bytes and flushes per operation. */
-async function withWal(phase: () => Promise<RunStats>): Promise<RunStats & { wal_bytes_per_op: number; wal_syncs_per_op: number }> {
+async function withWal(phase: () => Promise<RunStats>): Promise<PhaseStats> {
   const before = await walCounters();
   const stats = await phase();
   const after = await walCounters();
@@ -134,7 +136,7 @@ async function earshot(integration: { id: string; token: string }, clients: numb
   return stats;
 }
 
-const fmt = (s: RunStats & { wal_bytes_per_op: number; wal_syncs_per_op: number }) =>
+const fmt = (s: PhaseStats) =>
   `${s.rate.toFixed(0)}/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ${s.ops} ops, ${s.errors} errors, WAL ${(s.wal_bytes_per_op / 1024).toFixed(1)} KiB and ${s.wal_syncs_per_op.toFixed(2)} flushes per op`;
 
 async function main() {
@@ -164,7 +166,7 @@ async function main() {
       console.log(`\nbaseline (raw pg single-row INSERT, ${clients} clients): ${fmt(rawFirst)} | again after: ${fmt(rawSecond)}`);
       console.log(`earshot  (HTTP POST phone_calls, ${clients} clients):      ${fmt(ours)}`);
       console.log(`ratio earshot / baseline: ${ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB); server CPU ${serverCpuPerCallUs.toFixed(0)} µs/call\n`);
-      const kib = (s: { wal_bytes_per_op: number }) => `${(s.wal_bytes_per_op / 1024).toFixed(1)} KiB`;
+      const kib = (s: PhaseStats) => `${(s.wal_bytes_per_op / 1024).toFixed(1)} KiB`;
       rows.push(
         { what: `calls/s, ${clients} clients over HTTP (raw: single-row INSERT, same concurrency)`, earshot: perSecond(ours.rate), baseline: `${perSecond(rawFirst.rate)} before, ${perSecond(rawSecond.rate)} after`, ratio: times(ratio) },
         { what: `${clients} clients: latency p50 / p99`, earshot: `${ms(ours.p50)} / ${ms(ours.p99)}`, baseline: `${ms(rawFirst.p50)} / ${ms(rawFirst.p99)}`, ratio: '' },

@@ -95,8 +95,9 @@ export class SearchSync {
       const text = errorText(error);
       const attempts = Math.max(...messages.map((m) => m.attempts));
       const ids = messages.map((m) => m.id);
+      const delayMs = backoffDelayMs(attempts, this.backoff); // one delay for the batch: it failed as one
       if (exhausted(attempts, this.backoff)) await bury(this.db, ids, text);
-      else await reschedule(this.db, ids, backoffDelayMs(attempts, this.backoff), text);
+      else await reschedule(this.db, ids.map((id) => ({ id, delayMs, error: text })));
       report.failed = messages.length;
     }
     return report;

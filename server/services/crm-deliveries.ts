@@ -60,6 +60,11 @@ export class CrmDeliveries {
     private readonly settings: CrmDeliverySettings,
   ) {}
 
+  /** Outbox rows fanned out, and deliveries attempted, per statement. */
+  private get batchSize(): number {
+    return this.settings.batchSize ?? 200;
+  }
+
   /**
    * Fans out what the outbox announced, then attempts what is due, until a pass finds less than a full batch
    * of either: rows committed meanwhile wake the next run, which takes them as one batch rather than a
@@ -67,18 +72,17 @@ export class CrmDeliveries {
    */
   async run(): Promise<CrmRunReport> {
     const report: CrmRunReport = { fannedOut: 0, delivered: 0, retried: 0, dead: 0, paused: 0 };
-    const full = this.settings.batchSize ?? 200;
     for (;;) {
       const fanned = await this.fanOut();
       const attempted = await this.attemptDue(report);
       report.fannedOut += fanned;
-      if (fanned < full && attempted < full) return report;
+      if (fanned < this.batchSize && attempted < this.batchSize) return report;
     }
   }
 
   /** Turns one batch of `crm` outbox rows into deliveries; returns how many rows it consumed. */
   async fanOut(): Promise<number> {
-    const batch = await take(this.db, 'crm', this.settings.batchSize ?? 200);
+    const batch = await take(this.db, 'crm', this.batchSize);
     if (batch.length === 0) return 0;
     const [briefs, connectors] = await Promise.all([findCommunicationBriefs(this.db, [...new Set(batch.map((m) => m.key))]), listConnectors(this.db)]);
     const wanted = connectors.filter((c) => c.state !== 'inactive').map((c) => ({ connector: c, rules: CrmRulesSchema.parse(c.rules) }));
@@ -101,7 +105,7 @@ export class CrmDeliveries {
 
   /** Claims one batch of due deliveries and attempts them; returns how many it attempted. */
   async attemptDue(report: CrmRunReport): Promise<number> {
-    const claimed = await claimDeliveries(this.db, this.settings.batchSize ?? 200, this.settings.leaseSeconds ?? 60);
+    const claimed = await claimDeliveries(this.db, this.batchSize, this.settings.leaseSeconds ?? 60);
     if (claimed.length === 0) return 0;
     const [connectorRows, snapshots] = await Promise.all([listConnectors(this.db), this.snapshots([...new Set(claimed.map((d) => d.communication_id))])]);
     const connectors = new Map(connectorRows.map((c) => [c.id, c]));

@@ -8,7 +8,7 @@ import { Forbidden, MediaTooLarge, NotFound } from '../domain/errors.js';
 import { checkMediaSignature, signMediaPath } from '../domain/media-signature.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, mediaTotals, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
-import { bury, complete, rescheduleEach, take, type ClaimedMessage } from '../db/repositories/outbox.js';
+import { bury, complete, reschedule, take, type Retry, type TakenMessage } from '../db/repositories/outbox.js';
 import type { DestinationPolicy } from '../media/destination-policy.js';
 import { download, FetchFailed } from '../media/downloader.js';
 import type { MediaStore } from '../media/port.js';
@@ -146,7 +146,7 @@ export class Recordings {
     for (;;) {
       const batch = await take(this.db, 'media', full);
       if (batch.length === 0) return report;
-      const retries: Array<{ id: number; delayMs: number; error: string }> = [];
+      const retries: Retry[] = [];
       const queue = [...batch];
       const worker = async () => {
         for (let message = queue.shift(); message; message = queue.shift()) {
@@ -160,13 +160,13 @@ export class Recordings {
         }
       };
       await Promise.all(Array.from({ length: this.settings.fetchConcurrency ?? 4 }, worker));
-      await rescheduleEach(this.db, retries);
+      await reschedule(this.db, retries);
       if (batch.length < full) return report; // rows committed meanwhile wake the next run
     }
   }
 
   /** Fetches one recording; a retryable failure is returned (its reason) for the batch to reschedule. */
-  private async fetchOne(message: ClaimedMessage, reachability: PassReachability): Promise<'fetched' | 'failed' | { retry: string }> {
+  private async fetchOne(message: TakenMessage, reachability: PassReachability): Promise<'fetched' | 'failed' | { retry: string }> {
     const communicationId = String(message.payload.communication_id);
     const url = String(message.payload.url);
     try {
@@ -251,4 +251,3 @@ export class Recordings {
     return { limitBytes: this.settings.limitBytes, timeoutMs: this.settings.fetchTimeoutMs, maxRedirects: this.settings.maxRedirects };
   }
 }
-

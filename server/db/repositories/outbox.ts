@@ -17,7 +17,7 @@ export interface OutboxMessage {
   payload: Record<string, unknown>;
 }
 
-export interface ClaimedMessage {
+export interface TakenMessage {
   id: number;
   key: string;
   payload: Record<string, unknown>;
@@ -37,8 +37,8 @@ export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<
  * The next `limit` due rows of a topic, oldest first, for the topic's single runner (its job's advisory
  * lock). `attempts` counts this attempt; a retry or a burial records it.
  */
-export async function take(db: Executor, topic: OutboxTopic, limit: number): Promise<ClaimedMessage[]> {
-  const { rows } = await sql<ClaimedMessage>`
+export async function take(db: Executor, topic: OutboxTopic, limit: number): Promise<TakenMessage[]> {
+  const { rows } = await sql<TakenMessage>`
     SELECT id, key, payload, attempts + 1 AS attempts, created_at FROM outbox
     WHERE topic = ${topic} AND state = 'pending' AND run_after <= now()
     ORDER BY run_after, id LIMIT ${limit}`.execute(db);
@@ -51,17 +51,14 @@ export async function complete(db: Executor, ids: number[]): Promise<void> {
   await db.deleteFrom('outbox').where('id', 'in', ids).execute();
 }
 
-export async function reschedule(db: Executor, ids: number[], delayMs: number, error: string): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('outbox')
-    .set({ attempts: sql`attempts + 1`, run_after: sql`now() + make_interval(secs => ${delayMs / 1000})`, last_error: error.slice(0, 2000) })
-    .where('id', 'in', ids)
-    .execute();
+export interface Retry {
+  id: number;
+  delayMs: number;
+  error: string;
 }
 
-/** Reschedules rows each with its own delay and reason, in one statement. */
-export async function rescheduleEach(db: Executor, retries: Array<{ id: number; delayMs: number; error: string }>): Promise<void> {
+/** Records a failed attempt on each row and puts it off by its own delay, with its reason, in one statement. */
+export async function reschedule(db: Executor, retries: Retry[]): Promise<void> {
   if (retries.length === 0) return;
   await sql`
     UPDATE outbox SET attempts = attempts + 1, run_after = now() + make_interval(secs => r.delay_s), last_error = r.error
