@@ -1,7 +1,8 @@
 // Ingest benchmark: N concurrent HTTP clients posting distinct calls to a real earshot process on real
 // Postgres, against a baseline measured in the same run: a raw `pg` loop doing single-row INSERTs of a
-// call row into the same table at the same concurrency. Each phase also reports the WAL it wrote and the
-// flushes it waited for. Usage: npm run bench:ingest [-- --seconds 20 --clients 16,64] (one run per count).
+// call row into the same table at the same concurrency. Each phase also reports the WAL it wrote, the
+// flushes it waited for, and the CPU the machine spent per operation outside the load generator (earshot
+// and Postgres, or Postgres alone for the baseline). Usage: npm run bench:ingest [-- --seconds 20 --clients 16,64] (one run per count).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -51,14 +52,50 @@ async function walCounters(): Promise<{ bytes: number; syncs: number }> {
   }
 }
 
-type PhaseStats = RunStats & { wal_bytes_per_op: number; wal_syncs_per_op: number };
+/** Microseconds of CPU the whole machine has spent busy (user, nice, system, irq, softirq; not steal), from /proc/stat. */
+function machineBusyUs(): number {
+  const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq!) * (1e6 / 100); // USER_HZ is 100 on Linux
+}
 
-/** Runs a phase and adds its WAL bytes and flushes per operation. */
-async function withWal(phase: () => Promise<RunStats>): Promise<PhaseStats> {
-  const before = await walCounters();
+/** CPU this process (the load generator) has used, in microseconds. */
+const loadGeneratorUs = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+type PhaseStats = RunStats & { wal_bytes_per_op: number; wal_syncs_per_op: number; server_side_cpu_us_per_op: number; load_generator_cpu_us_per_op: number };
+
+/**
+ * Runs a phase and adds its WAL bytes and flushes per operation, and the CPU per operation spent outside
+ * this process (everything but the load generator: on this machine, earshot and Postgres).
+ */
+async function measured(phase: () => Promise<RunStats>): Promise<PhaseStats> {
+  const wal = await walCounters();
+  const busy = machineBusyUs();
+  const own = loadGeneratorUs();
   const stats = await phase();
-  const after = await walCounters();
-  return { ...stats, wal_bytes_per_op: (after.bytes - before.bytes) / stats.ops, wal_syncs_per_op: (after.syncs - before.syncs) / stats.ops };
+  const ownUs = loadGeneratorUs() - own;
+  const busyUs = machineBusyUs() - busy;
+  const walAfter = await walCounters();
+  return {
+    ...stats,
+    wal_bytes_per_op: (walAfter.bytes - wal.bytes) / stats.ops,
+    wal_syncs_per_op: (walAfter.syncs - wal.syncs) / stats.ops,
+    server_side_cpu_us_per_op: (busyUs - ownUs) / stats.ops,
+    load_generator_cpu_us_per_op: ownUs / stats.ops,
+  };
+}
+
+/** Count and sum of the ingest batch-size histogram, from the server's /metrics. */
+async function batchCounters(): Promise<{ batches: number; calls: number; single: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+  return {
+    batches: value(/^earshot_ingest_batch_calls_count (\S+)$/m),
+    calls: value(/^earshot_ingest_batch_calls_sum (\S+)$/m),
+    single: value(/^earshot_ingest_batch_calls_bucket\{le="1"\} (\S+)$/m),
+  };
 }
 
 async function startServer(url: string) {
@@ -155,23 +192,34 @@ async function main() {
     await earshot(target, CLIENT_COUNTS[0]!); // warm-up run (JIT, pools), discarded
     const rows: ReportRow[] = [];
     for (const clients of CLIENT_COUNTS) {
-      const rawFirst = await withWal(() => baseline(url, integration.id!, operatorId, clients));
+      const rawFirst = await measured(() => baseline(url, integration.id!, operatorId, clients));
       const cpuBefore = cpuSeconds(server.pid!);
-      const ours = await withWal(() => earshot(target, clients));
+      const batchesBefore = await batchCounters();
+      const ours = await measured(() => earshot(target, clients));
       const serverCpuPerCallUs = ((cpuSeconds(server.pid!) - cpuBefore) / ours.ops) * 1e6;
+      const batchesAfter = await batchCounters();
+      const batchCount = batchesAfter.batches - batchesBefore.batches;
+      const batches = { calls_per_batch: (batchesAfter.calls - batchesBefore.calls) / batchCount, single_call_share: (batchesAfter.single - batchesBefore.single) / batchCount };
       const memory = rssMb(server.pid!);
-      const rawSecond = await withWal(() => baseline(url, integration.id!, operatorId, clients));
+      const rawSecond = await measured(() => baseline(url, integration.id!, operatorId, clients));
       const ratio = ours.rate / ((rawFirst.rate + rawSecond.rate) / 2);
-      console.log(JSON.stringify({ clients, seconds: SECONDS, baseline_first: rawFirst, baseline_second: rawSecond, earshot: ours, ratio, server_rss_mb: memory, server_cpu_us_per_call: serverCpuPerCallUs }, null, 2));
+      const baselineCpu = (rawFirst.server_side_cpu_us_per_op + rawSecond.server_side_cpu_us_per_op) / 2;
+      const cpuRatio = ours.server_side_cpu_us_per_op / baselineCpu;
+      console.log(JSON.stringify({ clients, seconds: SECONDS, baseline_first: rawFirst, baseline_second: rawSecond, earshot: ours, ratio, server_side_cpu_ratio: cpuRatio, batches, server_rss_mb: memory, server_cpu_us_per_call: serverCpuPerCallUs }, null, 2));
       console.log(`\nbaseline (raw pg single-row INSERT, ${clients} clients): ${fmt(rawFirst)} | again after: ${fmt(rawSecond)}`);
       console.log(`earshot  (HTTP POST phone_calls, ${clients} clients):      ${fmt(ours)}`);
-      console.log(`ratio earshot / baseline: ${ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB); server CPU ${serverCpuPerCallUs.toFixed(0)} µs/call\n`);
+      console.log(`ratio earshot / baseline: ${ratio.toFixed(2)}×; server RSS ${memory.rss.toFixed(0)} MB (peak ${memory.peak.toFixed(0)} MB); server CPU ${serverCpuPerCallUs.toFixed(0)} µs/call`);
+      console.log(`CPU per op outside the load generator: earshot + Postgres ${ours.server_side_cpu_us_per_op.toFixed(0)} µs, baseline Postgres ${baselineCpu.toFixed(0)} µs (${cpuRatio.toFixed(2)}×); load generator ${ours.load_generator_cpu_us_per_op.toFixed(0)} µs per HTTP call, ${rawFirst.load_generator_cpu_us_per_op.toFixed(0)} µs per pg insert`);
+      console.log(`group commit: ${batches.calls_per_batch.toFixed(1)} calls per batch, ${(batches.single_call_share * 100).toFixed(0)}% of batches a single call\n`);
       const kib = (s: PhaseStats) => `${(s.wal_bytes_per_op / 1024).toFixed(1)} KiB`;
       rows.push(
         { what: `calls/s, ${clients} clients over HTTP (raw: single-row INSERT, same concurrency)`, earshot: perSecond(ours.rate), baseline: `${perSecond(rawFirst.rate)} before, ${perSecond(rawSecond.rate)} after`, ratio: times(ratio) },
         { what: `${clients} clients: latency p50 / p99`, earshot: `${ms(ours.p50)} / ${ms(ours.p99)}`, baseline: `${ms(rawFirst.p50)} / ${ms(rawFirst.p99)}`, ratio: '' },
         { what: `${clients} clients: WAL per call, WAL flushes per call`, earshot: `${kib(ours)}, ${ours.wal_syncs_per_op.toFixed(2)}`, baseline: `${kib(rawFirst)}, ${rawFirst.wal_syncs_per_op.toFixed(2)}`, ratio: '' },
         { what: `${clients} clients: server RSS (peak), server CPU per call`, earshot: `${memory.rss.toFixed(0)} MB (${memory.peak.toFixed(0)} MB), ${serverCpuPerCallUs.toFixed(0)} µs`, baseline: '', ratio: '' },
+        { what: `${clients} clients: machine CPU per call outside the load generator (earshot and Postgres; raw: Postgres)`, earshot: `${ours.server_side_cpu_us_per_op.toFixed(0)} µs`, baseline: `${baselineCpu.toFixed(0)} µs`, ratio: times(cpuRatio) },
+        { what: `${clients} clients: load generator CPU per operation (HTTP client; raw: pg client)`, earshot: `${ours.load_generator_cpu_us_per_op.toFixed(0)} µs`, baseline: `${rawFirst.load_generator_cpu_us_per_op.toFixed(0)} µs`, ratio: '' },
+        { what: `${clients} clients: calls per group-committed batch (share of single-call batches)`, earshot: `${batches.calls_per_batch.toFixed(1)} (${(batches.single_call_share * 100).toFixed(0)}%)`, baseline: '', ratio: '' },
       );
     }
     section({ title: 'Call ingestion', command: `npm run bench:ingest -- --clients ${CLIENT_COUNTS.join(',')} --seconds ${SECONDS}`, rows });

@@ -41,12 +41,32 @@ async function main(): Promise<void> {
   const migrations = await migrateToLatest(database.db);
   logger.info({ applied: migrations.applied, current: migrations.current }, 'database migrated');
 
+  const outboxGauge = (name: string, help: string, pick: (b: OutboxBacklog[string]) => number) => ({
+    name,
+    help,
+    labelNames: ['topic'],
+    collect: async (set: (value: number, labels?: Record<string, string>) => void) => {
+      for (const [topic, backlog] of Object.entries(await services.health.outbox())) set(pick(backlog), { topic });
+    },
+  });
+  // The outbox gauges read through `services` when scraped, after it exists.
+  const metrics = createMetrics([
+    outboxGauge('earshot_outbox_pending', 'Outbox rows waiting for their consumer', (b) => b.pending),
+    outboxGauge('earshot_outbox_dead', 'Outbox rows given up after their last retry', (b) => b.dead),
+    outboxGauge('earshot_outbox_oldest_pending_seconds', 'Age of the oldest pending outbox row (consumer lag)', (b) => b.oldest_seconds),
+  ]);
+
   const services = createServices(database.db, {
     secretKey: secret.key,
     publicUrl: config.publicUrl,
     tokenCacheSeconds: config.tokenCacheSeconds,
     ingestRateLimit: config.ingestRateLimit,
-    ingest: { maxBatch: config.ingestBatchMax, maxInFlight: config.ingestConcurrency, phoneRegion: config.phoneRegion },
+    ingest: {
+      maxBatch: config.ingestBatchMax,
+      maxInFlight: config.ingestConcurrency,
+      phoneRegion: config.phoneRegion,
+      onBatch: (size) => metrics.ingestBatchSize.observe(size),
+    },
     searchIndex: openSearchIndex(config, database.db),
     recordings: recordingSettings(config),
     crm: {
@@ -61,19 +81,6 @@ async function main(): Promise<void> {
     logger.warn(`no admin token existed and EARSHOT_ADMIN_TOKEN is unset; generated admin token (shown once): ${generated}`);
   }
 
-  const outboxGauge = (name: string, help: string, pick: (b: OutboxBacklog[string]) => number) => ({
-    name,
-    help,
-    labelNames: ['topic'],
-    collect: async (set: (value: number, labels?: Record<string, string>) => void) => {
-      for (const [topic, backlog] of Object.entries(await services.health.outbox())) set(pick(backlog), { topic });
-    },
-  });
-  const metrics = createMetrics([
-    outboxGauge('earshot_outbox_pending', 'Outbox rows waiting for their consumer', (b) => b.pending),
-    outboxGauge('earshot_outbox_dead', 'Outbox rows given up after their last retry', (b) => b.dead),
-    outboxGauge('earshot_outbox_oldest_pending_seconds', 'Age of the oldest pending outbox row (consumer lag)', (b) => b.oldest_seconds),
-  ]);
 
   // Background jobs: search sync and media fetch woken by outbox NOTIFYs (cron as the safety tick), and one
   // cron task per active pull source; all under advisory locks.

@@ -8,6 +8,8 @@ export interface Metrics {
   callsIngested: client.Counter<'status'>;
   /** Seconds from a change's commit to its search document being applied. */
   searchIndexLag: client.Histogram;
+  /** Calls per group-committed ingest batch: how well concurrent posts share a commit. */
+  ingestBatchSize: client.Histogram;
   middleware: MiddlewareHandler;
 }
 
@@ -33,6 +35,12 @@ export function createMetrics(gauges: Array<{ name: string; help: string; labelN
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300],
     registers: [registry],
   });
+  const ingestBatchSize = new client.Histogram({
+    name: 'earshot_ingest_batch_calls',
+    help: 'Calls written per group-committed ingest batch (one transaction and commit each)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [registry],
+  });
   for (const gauge of gauges) {
     new client.Gauge({
       name: gauge.name,
@@ -49,5 +57,5 @@ export function createMetrics(gauges: Array<{ name: string; help: string; labelN
     await next();
     stop({ method: c.req.method, route: routePath(c, -1) || 'unmatched', status: String(c.res.status) });
   };
-  return { registry, callsIngested, searchIndexLag, middleware };
+  return { registry, callsIngested, searchIndexLag, ingestBatchSize, middleware };
 }

@@ -27,6 +27,8 @@ export interface CallIngestOptions {
   definitionsCacheSeconds?: number;
   /** Region for reading phone numbers written without a country code. */
   phoneRegion?: CountryCode | undefined;
+  /** Told the number of calls in each group-committed batch. */
+  onBatch?: (size: number) => void;
 }
 
 export class CallIngest {
@@ -46,6 +48,7 @@ export class CallIngest {
       keyOf: (call) => `${call.integrationId}\0${call.uid}`,
       maxBatch: options.maxBatch ?? 256,
       maxInFlight: options.maxInFlight ?? 2,
+      onBatch: options.onBatch,
     });
   }
 

@@ -7,6 +7,8 @@ export interface GroupCommitOptions<T, R> {
   keyOf(item: T): string;
   maxBatch: number;
   maxInFlight: number;
+  /** Told the size of each batch as it is sent (the batch-size histogram of /metrics). */
+  onBatch?: (size: number) => void;
 }
 
 interface Pending<T, R> {
@@ -50,6 +52,7 @@ export class GroupCommitter<T, R> {
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.takeBatch();
+      this.options.onBatch?.(batch.length);
       this.inFlight++;
       void this.flush(batch).finally(() => {
         this.inFlight--;

@@ -32,6 +32,8 @@ describe('health and metrics', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(text).toContain('earshot_calls_ingested_total{status="created"} 1');
+    expect(text).toContain('earshot_ingest_batch_calls_sum 1');
+    expect(text).toContain('earshot_ingest_batch_calls_count 1');
     expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/integrations\/:integration_id\/phone_calls",status="201"\} 1/);
     expect(text).toContain('process_resident_memory_bytes');
   });

@@ -260,6 +260,29 @@ describe('fetching media_url', () => {
     }
   });
 
+  it('handles each recording once per pass, even when its retry comes due before the pass ends', async () => {
+    await drainUntilIdle();
+    const dead = createServer();
+    dead.on('connection', (socket) => socket.destroy());
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    try {
+      const lost = [];
+      for (let i = 0; i < 5; i++) lost.push(await postAndRead({ uid: `f-once-${i}`, media_url: `${deadUrl}/rec/${i}.wav` }));
+      const { Recordings } = await import('../../server/services/recordings.js');
+      // Retries due after about a millisecond, read two rows at a time: without the rule the pass would
+      // keep meeting its own retries.
+      const quick = testRecordingSettings({ fetchBatch: 2, backoff: { baseMs: 1, maxMs: 1, maxAttempts: 100 } });
+      const report = await new Recordings(ctx.db, quick.store, 'k'.repeat(32), 'http://x', quick).fetchPending();
+      expect(report).toMatchObject({ fetched: 0, retried: 5, failed: 0 });
+      const rows = await ctx.db.selectFrom('outbox').select('attempts').where('topic', '=', 'media').where('key', 'in', lost).execute();
+      expect(rows.map((r) => r.attempts)).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      dead.close();
+      await ctx.db.deleteFrom('outbox').where('topic', '=', 'media').execute();
+    }
+  });
+
   it('refuses private and loopback destinations unless they are allowed', async () => {
     const blocked = await postAndRead({ uid: 'f-private', media_url: `${pbxUrl}/rec/ok.wav` });
     const { Recordings } = await import('../../server/services/recordings.js');

@@ -47,11 +47,19 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const settings = typeof options.settings === 'function' ? options.settings(db) : options.settings;
-  const services = createServices(db, { secretKey: SECRET_KEY, publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, recordings: testRecordingSettings(), ...settings });
+  const metrics = createMetrics();
+  const services = createServices(db, {
+    secretKey: SECRET_KEY,
+    publicUrl: 'http://earshot.test',
+    tokenCacheSeconds: 0,
+    recordings: testRecordingSettings(),
+    ...settings,
+    ingest: { onBatch: (size) => metrics.ingestBatchSize.observe(size), ...settings?.ingest },
+  });
   await services.adminAuth.ensureAdminToken(ADMIN_TOKEN);
   const app = createApp({
     services,
-    metrics: createMetrics(),
+    metrics,
     logger: createLogger('silent'),
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     version: 'test',

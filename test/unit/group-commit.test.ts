@@ -6,6 +6,7 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 /** A committer whose batches take a tick and answer each item upper-cased; it records the batches. */
 function recordingCommitter(maxBatch: number, maxInFlight: number) {
   const batches: string[][] = [];
+  const sizes: number[] = [];
   const committer = new GroupCommitter<string, string>({
     run: async (batch) => {
       batches.push(batch);
@@ -15,13 +16,14 @@ function recordingCommitter(maxBatch: number, maxInFlight: number) {
     keyOf: (item) => item,
     maxBatch,
     maxInFlight,
+    onBatch: (size) => sizes.push(size),
   });
-  return { batches, committer };
+  return { batches, sizes, committer };
 }
 
 describe('GroupCommitter', () => {
   it('gathers requests that arrive while a batch is in flight, never putting one key twice in a batch', async () => {
-    const { batches, committer } = recordingCommitter(3, 1);
+    const { batches, sizes, committer } = recordingCommitter(3, 1);
     const first = committer.submit('a');
     await new Promise((r) => setImmediate(r)); // 'a' goes alone: nothing else arrived in its turn
     const results = await Promise.all([first, ...['b', 'c', 'd', 'a', 'e'].map((item) => committer.submit(item))]);
@@ -31,6 +33,7 @@ describe('GroupCommitter', () => {
     expect(batches.slice(1).every((b) => b.length <= 3 && new Set(b).size === b.length)).toBe(true);
     expect(batches.flat().sort()).toEqual(['a', 'a', 'b', 'c', 'd', 'e']);
     expect(batches.length).toBeLessThan(6);
+    expect(sizes).toEqual(batches.map((b) => b.length)); // each batch reported once, as it is sent
   });
 
   it('puts every request submitted in one turn of the event loop into one batch, even with a slot free', async () => {
