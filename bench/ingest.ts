@@ -3,7 +3,6 @@
 // call row into the same table at the same concurrency. Each phase also reports the WAL it wrote, the
 // flushes it waited for, and the CPU the machine spent per operation outside the load generator (earshot
 // and Postgres, or Postgres alone for the baseline). Usage: npm run bench:ingest [-- --seconds 20 --clients 16,64] (one run per count).
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +11,7 @@ import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { ms, perSecond, report as section, times, type ReportRow } from './lib/report.js';
 import { runFor, type RunStats } from './lib/stats.js';
+import { adminApi, adminSql, BENCH_SERVER, benchDatabaseUrl, startEarshot, stopEarshot } from './lib/server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,25 +24,10 @@ const SECONDS = Number(args.seconds);
 const CLIENT_COUNTS = args.clients!.split(',').map(Number);
 if (CLIENT_COUNTS.some((n) => !Number.isInteger(n) || n < 1 || n > 80)) throw new Error('--clients: counts from 1 to 80 (the baseline holds one connection per client)');
 const PORT = Number(args.port);
-const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ADMIN = 'bench-admin-token-0123456789';
-
-function dbUrl(name: string) {
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: SERVER });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 /** Cluster-wide WAL counters (pg_stat_wal): what a phase wrote and how often it waited for a flush. */
 async function walCounters(): Promise<{ bytes: number; syncs: number }> {
-  const client = new pg.Client({ connectionString: SERVER });
+  const client = new pg.Client({ connectionString: BENCH_SERVER });
   await client.connect();
   try {
     const { rows } = await client.query('SELECT wal_bytes::float8 AS bytes, wal_sync::float8 AS syncs FROM pg_stat_wal');
@@ -98,21 +83,6 @@ async function batchCounters(): Promise<{ batches: number; calls: number; single
   };
 }
 
-async function startServer(url: string) {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', EARSHOT_ADMIN_TOKEN: ADMIN, EARSHOT_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10', EARSHOT_INGEST_RATE_LIMIT: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error('earshot did not become ready');
-}
-
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -123,12 +93,6 @@ function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
-
-async function api(path: string, body: unknown) {
-  const res = await fetch(`http://127.0.0.1:${PORT}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<Record<string, string>>;
 }
 
 const runTag = Date.now().toString(36);
@@ -178,15 +142,15 @@ const fmt = (s: PhaseStats) =>
 
 async function main() {
   const name = `earshot_bench_${runTag}`;
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = dbUrl(name);
-  const server = await startServer(url);
+  await adminSql(`CREATE DATABASE "${name}"`);
+  const url = benchDatabaseUrl(name);
+  const server = await startEarshot(url, PORT);
   try {
-    const integration = await api('/api/v1/admin/integrations', { name: 'bench' });
+    const integration = await adminApi(PORT, '/api/v1/admin/integrations', { name: 'bench' });
     let operatorId = '';
-    for (let i = 0; i < 50; i++) operatorId = (await api('/api/v1/admin/operators', { external_id: `op-${i}` })).id!;
-    await api('/api/v1/admin/custom_fields', { key: 'topic', name: 'Topic', type: 'string', used_for_filtering: true });
-    await api('/api/v1/admin/custom_fields', { key: 'reopen_count', name: 'Reopen count', type: 'number' });
+    for (let i = 0; i < 50; i++) operatorId = (await adminApi(PORT, '/api/v1/admin/operators', { external_id: `op-${i}` })).id!;
+    await adminApi(PORT, '/api/v1/admin/custom_fields', { key: 'topic', name: 'Topic', type: 'string', used_for_filtering: true });
+    await adminApi(PORT, '/api/v1/admin/custom_fields', { key: 'reopen_count', name: 'Reopen count', type: 'number' });
 
     const target = { id: integration.id!, token: integration.token! };
     await earshot(target, CLIENT_COUNTS[0]!); // warm-up run (JIT, pools), discarded
@@ -224,9 +188,8 @@ async function main() {
     }
     section({ title: 'Call ingestion', command: `npm run bench:ingest -- --clients ${CLIENT_COUNTS.join(',')} --seconds ${SECONDS}`, rows });
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await stopEarshot(server);
+    await adminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
 }
 

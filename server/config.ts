@@ -35,7 +35,7 @@ const envSchema = z.object({
   EARSHOT_DATA_DIR: optional(z.string()).default('./data'),
   EARSHOT_BODY_LIMIT: optional(byteSize).default(10 * 1024 * 1024),
   EARSHOT_INGEST_BATCH_MAX: optional(z.coerce.number().int().min(1).max(5000)).default(256),
-  EARSHOT_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)).default(2),
+  EARSHOT_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)).default(1),
   EARSHOT_INGEST_RATE_LIMIT: optional(z.coerce.number().int().min(0).max(1_000_000)).default(1000),
   EARSHOT_TOKEN_CACHE_SECONDS: optional(z.coerce.number().int().min(0).max(300)).default(5),
   EARSHOT_PHONE_REGION: optional(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as RU')),

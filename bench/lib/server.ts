@@ -21,9 +21,13 @@ export async function adminSql(text: string): Promise<void> {
   }
 }
 
-/** Starts earshot on `url` and resolves once /readyz answers. */
+/**
+ * Starts earshot on `url` and resolves once /readyz answers. BENCH_SERVER_NODE_ARGS adds Node flags to the
+ * server (profiling: `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--perf-basic-prof`).
+ */
 export async function startEarshot(url: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     env: {
       ...process.env,
       DATABASE_URL: url,

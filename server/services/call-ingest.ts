@@ -47,7 +47,7 @@ export class CallIngest {
       run: (batch) => this.writeBatch(batch),
       keyOf: (call) => `${call.integrationId}\0${call.uid}`,
       maxBatch: options.maxBatch ?? 256,
-      maxInFlight: options.maxInFlight ?? 2,
+      maxInFlight: options.maxInFlight ?? 1,
       onBatch: options.onBatch,
     });
   }
