@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
 
 /** Each benchmark: its script and arguments. Order: the cheap ones first, the 1M-row search last. */
 const BENCHES: Record<string, string[]> = {
-  ingest: ['bench/ingest.ts', '--seconds', '15', '--clients', '16,64'],
+  ingest: ['bench/ingest.ts', '--seconds', '15', '--clients', '16,40,64'],
   'ingest-write': ['bench/ingest-write.ts', '--calls', '4000'],
   'search-lag': ['bench/search-lag.ts', '--seconds', '15', '--clients', '16'],
   recordings: ['bench/recordings.ts'],
