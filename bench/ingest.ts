@@ -2,7 +2,7 @@
 // Postgres, against a baseline measured in the same run: a raw `pg` loop doing single-row INSERTs of a
 // call row into the same table at the same concurrency. Each phase also reports the WAL it wrote, the
 // flushes it waited for, and the CPU the machine spent per operation outside the load generator (earshot
-// and Postgres, or Postgres alone for the baseline). Usage: npm run bench:ingest [-- --seconds 20 --clients 16,64] (one run per count).
+// and Postgres, or Postgres alone for the baseline). Usage: npm run bench:ingest [-- --seconds 15 --clients 16,40,64] (the defaults; one run per count).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +16,7 @@ import { adminApi, adminSql, BENCH_SERVER, benchDatabaseUrl, startEarshot, stopE
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '15' },
-    clients: { type: 'string', default: '16' },
+    clients: { type: 'string', default: '16,40,64' },
     port: { type: 'string', default: '18080' },
   },
 });
