@@ -5,15 +5,16 @@
 // machine's load moves the wall times but hardly the CPU. Postgres must run on this machine.
 // Usage: npm run bench:ingest-write [-- --calls 4000 --sizes 1,4,16,64]
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from '../server/db/migrator.js';
 import type { Database } from '../server/db/schema.js';
 import { writeCallBatch, type CallBatchRow } from '../server/db/repositories/call-batch.js';
 import { report as section, times, type ReportRow } from './lib/report.js';
 import { adminSql, benchDatabaseUrl } from './lib/server.js';
+import { benchCallBody, RAW_INSERT, rawInsertValues } from './lib/bench-calls.js';
+import { processCpuUs } from './lib/proc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,26 +34,19 @@ interface Cost {
   wall: number;
 }
 
-function backendCpuUs(pid: number): number {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) throw new Error(`backend ${pid} is not visible in /proc: this benchmark needs Postgres on this machine`);
-  const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
-}
-
 async function measure(db: Kysely<Database>, calls: number, perStatement: number, statement: () => Promise<unknown>): Promise<Cost> {
   // Kysely hands each query a pooled connection; with a pool of one it is always this backend.
   const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db);
   const pid = rows[0]!.pid;
   const statements = Math.ceil(calls / perStatement);
-  const postgres = backendCpuUs(pid);
+  const postgres = processCpuUs(pid);
   const client = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < statements; i++) await statement();
   const wall = (performance.now() - started) * 1000;
   const used = process.cpuUsage(client);
   const n = statements * perStatement;
-  return { postgres: (backendCpuUs(pid) - postgres) / n, client: (used.user + used.system) / n, wall: wall / n };
+  return { postgres: (processCpuUs(pid) - postgres) / n, client: (used.user + used.system) / n, wall: wall / n };
 }
 
 async function main() {
@@ -70,22 +64,20 @@ async function main() {
       .execute();
     const tag = randomUUID().slice(0, 8);
     let seq = 0;
-    // The same body bench/ingest.ts posts, as the ingest service hands it to the batch write.
+    // The body bench/ingest.ts posts, as the ingest service hands it to the batch write.
     const row = (idx: number): CallBatchRow => {
-      const s = seq++;
-      const phone = `+7912${String(1000000 + (s % 9000000)).padStart(7, '0')}`;
-      const raw = { operator_id: `op-${s % 50}`, uid: `${tag}-${s}`, client_phone_number: phone, media_url: `https://pbx.example/rec/${tag}-${s}.wav`, client: { id: `client-${s % 5000}`, first_name: 'Ivan', last_name: 'Petrov' }, custom_fields: { topic: 'Поддержка', reopen_count: s % 5 } };
+      const raw = benchCallBody(seq++, tag);
+      const phone = raw.client_phone_number;
       return {
         idx, integration_id: integration.id, uid: raw.uid, operator_external_id: raw.operator_id,
-        client_external_id: raw.client.id, client_first_name: 'Ivan', client_last_name: 'Petrov', client_company_name: null, client_phone: phone,
-        direction: s % 2 ? 'incoming' : 'outcoming', started_at: new Date(Date.UTC(2024, 0, 1) + s * 1000).toISOString(), duration_s: 30 + (s % 600),
+        client_external_id: raw.client.id, client_first_name: raw.client.first_name, client_last_name: raw.client.last_name, client_company_name: null, client_phone: phone,
+        direction: raw.direction === 'incoming' ? 'incoming' : 'outcoming', started_at: raw.started_at, duration_s: raw.duration,
         client_phone_raw: phone, client_phone_e164: phone, chain_uid: null, nps: null, custom_fields: raw.custom_fields, tags: null,
         media_url: raw.media_url, transcript: null, warnings: [], raw,
       };
     };
     const single = () =>
-      sql`INSERT INTO communications (kind, integration_id, uid, operator_id, direction, started_at, duration_s, client_phone_raw, client_phone_e164, custom_fields, media_url, raw)
-        VALUES ('call', ${integration.id}, ${`raw-${seq++}-${tag}`}, ${operators[0]!.id}, 'incoming', now(), 60, '+79120000000', '+79120000000', '{"topic":"x"}', 'https://pbx.example/x.wav', ${JSON.stringify(row(0).raw)})`.execute(db);
+      db.executeQuery(CompiledQuery.raw(RAW_INSERT, rawInsertValues(integration.id, operators[0]!.id, `raw-${seq}-${tag}`, JSON.stringify(benchCallBody(seq++, tag)))));
 
     await measure(db, Math.min(CALLS, 500), 1, single); // warm-up: caches, plans, JIT
     await measure(db, Math.min(CALLS, 500), 8, () => writeCallBatch(db, Array.from({ length: 8 }, (_, i) => row(i))));

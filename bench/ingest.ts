@@ -4,14 +4,14 @@
 // flushes it waited for, and the CPU the machine spent per operation outside the load generator (earshot
 // and Postgres, or Postgres alone for the baseline). Usage: npm run bench:ingest [-- --seconds 15 --clients 16,40,64] (the defaults; one run per count).
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { ms, perSecond, report as section, times, type ReportRow } from './lib/report.js';
 import { runFor, type RunStats } from './lib/stats.js';
 import { adminApi, adminSql, BENCH_SERVER, benchDatabaseUrl, startEarshot, stopEarshot } from './lib/server.js';
+import { benchCallBody, RAW_INSERT, rawInsertValues } from './lib/bench-calls.js';
+import { machineBusyUs, processCpuUs, rssMb } from './lib/proc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,12 +35,6 @@ async function walCounters(): Promise<{ bytes: number; syncs: number }> {
   } finally {
     await client.end();
   }
-}
-
-/** Microseconds of CPU the whole machine has spent busy (user, nice, system, irq, softirq; not steal), from /proc/stat. */
-function machineBusyUs(): number {
-  const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  return (user! + nice! + system! + irq! + softirq!) * (1e6 / 100); // USER_HZ is 100 on Linux
 }
 
 /** CPU this process (the load generator) has used, in microseconds. */
@@ -83,41 +77,14 @@ async function batchCounters(): Promise<{ batches: number; calls: number; single
   };
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMb(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
-
 const runTag = Date.now().toString(36);
 let round = 0;
-function callBody(seq: number) {
-  return JSON.stringify({
-    operator_id: `op-${seq % 50}`,
-    started_at: new Date(Date.UTC(2024, 0, 1) + seq * 1000).toISOString(),
-    direction: seq % 2 ? 'incoming' : 'outgoing',
-    duration: 30 + (seq % 600),
-    client_phone_number: `+7912${String(1000000 + (seq % 9000000)).padStart(7, '0')}`,
-    media_url: `https://pbx.example/rec/${runTag}-${round}-${seq}.wav`,
-    uid: `${runTag}-${round}-${seq}`,
-    client: { id: `client-${seq % 5000}`, first_name: 'Ivan', last_name: 'Petrov' },
-    custom_fields: { topic: 'Поддержка', reopen_count: seq % 5 },
-  });
-}
+const callBody = (seq: number) => JSON.stringify(benchCallBody(seq, `${runTag}-${round}`));
 
 async function baseline(url: string, integrationId: string, operatorId: string, clients: number): Promise<RunStats> {
   const pool = new pg.Pool({ connectionString: url, max: clients });
-  const text = `INSERT INTO communications (kind, integration_id, uid, operator_id, direction, started_at, duration_s, client_phone_raw, client_phone_e164, custom_fields, media_url, raw)
-    VALUES ('call', $1, $2, $3, 'incoming', $4, $5, $6, $6, $7, $8, $9)`;
   const stats = await runFor(SECONDS, clients, async (seq) => {
-    const body = callBody(seq);
-    await pool.query(text, [integrationId, `raw-${seq}-${randomUUID()}`, operatorId, new Date(), 60, '+79120000000', '{"topic":"x"}', 'https://pbx.example/x.wav', body]);
+    await pool.query(RAW_INSERT, rawInsertValues(integrationId, operatorId, `raw-${seq}-${randomUUID()}`, callBody(seq)));
     return true;
   });
   await pool.end();
@@ -157,10 +124,10 @@ async function main() {
     const rows: ReportRow[] = [];
     for (const clients of CLIENT_COUNTS) {
       const rawFirst = await measured(() => baseline(url, integration.id!, operatorId, clients));
-      const cpuBefore = cpuSeconds(server.pid!);
+      const cpuBefore = processCpuUs(server.pid!);
       const batchesBefore = await batchCounters();
       const ours = await measured(() => earshot(target, clients));
-      const serverCpuPerCallUs = ((cpuSeconds(server.pid!) - cpuBefore) / ours.ops) * 1e6;
+      const serverCpuPerCallUs = (processCpuUs(server.pid!) - cpuBefore) / ours.ops;
       const batchesAfter = await batchCounters();
       const batchCount = batchesAfter.batches - batchesBefore.batches;
       const batches = { calls_per_batch: (batchesAfter.calls - batchesBefore.calls) / batchCount, single_call_share: (batchesAfter.single - batchesBefore.single) / batchCount };

@@ -24,9 +24,8 @@ export interface RecordingSettings {
   policy: DestinationPolicy;
   urlTtlSeconds: number;
   /**
-   * Due rows read per statement (default 128). Larger than the download concurrency on purpose: the rows
-   * of a host already found unreachable in the pass cost no download, and at 16 per read a busy PBX whose
-   * recordings host is down cost two statements (read, reschedule) per 16 calls.
+   * Due rows read per statement (default 128), more than the downloads at once: rows of a host already
+   * found unreachable in the pass cost no download, only their share of the read and the reschedule.
    */
   fetchBatch?: number;
   /** Downloads at once within a batch (default 4). */
@@ -161,14 +160,11 @@ export class Recordings {
         for (let message = queue.shift(); message; message = queue.shift()) {
           const outcome = await this.fetchOne(message, reachability);
           if (typeof outcome === 'string') report[outcome]++;
-          else {
-            report.retried++;
-            const delayMs = this.hosts.retryDelayMs(String(message.payload.url), backoffDelayMs(message.attempts, this.settings.backoff));
-            retries.push({ id: message.id, delayMs, error: outcome.retry });
-          }
+          else retries.push(outcome);
         }
       };
       await Promise.all(Array.from({ length: this.settings.fetchConcurrency ?? 4 }, worker));
+      report.retried += retries.length;
       await reschedule(this.db, retries);
       // A short read ends the pass (rows committed meanwhile wake the next run), and so do rows this pass
       // already retried coming due again in a long pass: the next run gives them their next attempt.
@@ -176,8 +172,8 @@ export class Recordings {
     }
   }
 
-  /** Fetches one recording; a retryable failure is returned (its reason) for the batch to reschedule. */
-  private async fetchOne(message: TakenMessage, reachability: PassReachability): Promise<'fetched' | 'failed' | { retry: string }> {
+  /** Fetches one recording; a retryable failure is returned as the retry for the batch to write. */
+  private async fetchOne(message: TakenMessage, reachability: PassReachability): Promise<'fetched' | 'failed' | Retry> {
     const communicationId = String(message.payload.communication_id);
     const url = String(message.payload.url);
     try {
@@ -194,7 +190,8 @@ export class Recordings {
         await markMediaFailed(this.db, communicationId, 'failed', reason);
         return 'failed';
       }
-      return { retry: reason };
+      const delayMs = this.hosts.retryDelayMs(url, backoffDelayMs(message.attempts, this.settings.backoff));
+      return { id: message.id, delayMs, error: reason };
     }
   }
 
