@@ -34,7 +34,7 @@ const SECONDS = Number(args.seconds);
 const ROWS = Number(args.rows);
 const NEW = Number(args.new);
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ADMIN = 'bench-admin-token-0123456789';
+const ADMIN = 'bench-admin-token-0123456789abcdef0123456789';
 const work = mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-rec-'));
 
 const dbUrl = (name: string) => Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString();

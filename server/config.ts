@@ -1,6 +1,7 @@
 // Every setting earshot reads, parsed once from the environment (documented in deploy/.env.example).
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { isAddressOrCidr } from './domain/client-address.js';
 import { isPolicyEntry } from './media/destination-policy.js';
 
 const byteSize = z
@@ -24,13 +25,20 @@ const policyList = z
   .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
   .refine((entries) => entries.every(isPolicyEntry), 'expected a comma-separated list of host names, IP addresses and CIDR blocks');
 
+const addressList = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((entries) => entries.every(isAddressOrCidr), 'expected a comma-separated list of IP addresses and CIDR blocks');
+
 const envSchema = z.object({
   DATABASE_URL: optional(postgresUrl),
   DATABASE_POOL_SIZE: optional(z.coerce.number().int().min(2).max(200)).default(10),
   PORT: optional(z.coerce.number().int().min(1).max(65535)).default(8080),
   HOST: optional(z.string()).default('0.0.0.0'),
   EARSHOT_PUBLIC_URL: optional(httpUrl),
-  EARSHOT_ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  EARSHOT_ADMIN_TOKEN: optional(z.string().trim().min(32, 'must be at least 32 characters (openssl rand -hex 32)')),
+  // Reverse proxies whose X-Forwarded-For names the client (failed sign-ins are counted per client).
+  EARSHOT_TRUSTED_PROXIES: optional(addressList).default([]),
   EARSHOT_SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)')),
   EARSHOT_DATA_DIR: optional(z.string()).default('./data'),
   EARSHOT_BODY_LIMIT: optional(byteSize).default(10 * 1024 * 1024),
@@ -63,6 +71,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   adminToken: string | undefined;
+  /** Peers whose X-Forwarded-For is believed (addresses and CIDR blocks). */
+  trustedProxies: string[];
   secretKey: string | undefined;
   dataDir: string;
   bodyLimitBytes: number;
@@ -103,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     publicUrl: e.EARSHOT_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     adminToken: e.EARSHOT_ADMIN_TOKEN,
+    trustedProxies: e.EARSHOT_TRUSTED_PROXIES,
     secretKey: e.EARSHOT_SECRET_KEY,
     dataDir: e.EARSHOT_DATA_DIR,
     bodyLimitBytes: e.EARSHOT_BODY_LIMIT,

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   await scheduler.start();
   await sourceJobs.start();
 
-  const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, version: VERSION });
+  const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, version: VERSION, trustedProxies: config.trustedProxies });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ port: info.port, version: VERSION, database: database.kind, publicUrl: config.publicUrl }, 'earshot listening');
   });

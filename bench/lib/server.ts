@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 
 export const BENCH_SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef0123456789';
 
 export function benchDatabaseUrl(name: string): string {
   const url = new URL(BENCH_SERVER);

@@ -2,7 +2,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
+import { AddressList } from '../domain/client-address.js';
 import { adminAuth, adminOrIntegrationAuth } from './auth.js';
+import { clientAddressMiddleware } from './client-address.js';
 import { handleError, respondError } from './errors.js';
 import { bodyLimit } from './request-body.js';
 import type { Metrics } from './metrics.js';
@@ -28,6 +30,8 @@ export interface AppDeps {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  /** Reverse proxies whose X-Forwarded-For is believed (EARSHOT_TRUSTED_PROXIES); none when not given. */
+  trustedProxies?: string[];
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -49,6 +53,7 @@ export function createApp(deps: AppDeps) {
     }
   });
   app.use(metrics.middleware);
+  app.use(clientAddressMiddleware(new AddressList(deps.trustedProxies ?? [])));
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
   // The clients API (and session tags on communications) takes the admin token or any integration's token.

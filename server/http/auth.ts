@@ -1,6 +1,6 @@
 // Authentication middleware: the admin bearer token, and integration tokens (bare or Bearer, as PBXes send them).
 import { createMiddleware } from 'hono/factory';
-import { NotFound, Unauthorized } from '../domain/errors.js';
+import { NotFound } from '../domain/errors.js';
 import type { AdminAuth } from '../services/admin-auth.js';
 import type { AuthenticatedIntegration, Integrations } from '../services/integrations.js';
 
@@ -15,7 +15,7 @@ export function tokenFrom(header: string | undefined): string | undefined {
 
 export function adminAuth(auth: AdminAuth) {
   return createMiddleware(async (c, next) => {
-    await auth.verify(tokenFrom(c.req.header('authorization')));
+    await auth.authenticate(tokenFrom(c.req.header('authorization')), c.var.clientAddress);
     await next();
   });
 }
@@ -23,13 +23,7 @@ export function adminAuth(auth: AdminAuth) {
 /** The admin token or any integration's token (the clients API serves chat platforms and admins alike). */
 export function adminOrIntegrationAuth(auth: AdminAuth, integrations: Integrations) {
   return createMiddleware(async (c, next) => {
-    const token = tokenFrom(c.req.header('authorization'));
-    try {
-      await auth.verify(token);
-    } catch (error) {
-      if (!(error instanceof Unauthorized)) throw error;
-      await integrations.authenticateToken(token);
-    }
+    await auth.authenticate(tokenFrom(c.req.header('authorization')), c.var.clientAddress, (token) => integrations.authenticateToken(token));
     await next();
   });
 }

@@ -2,6 +2,7 @@
 // special ranges only when the admin lists them (EARSHOT_MEDIA_FETCH_ALLOW); a deny list always wins.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { isAddressOrCidr } from '../domain/client-address.js';
 
 const SPECIAL_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4'];
 const SPECIAL_V6 = ['::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8', '64:ff9b::/96', '2001:db8::/32'];
@@ -21,10 +22,7 @@ function blockListOf(entries: string[]): { list: BlockList; hosts: Set<string> }
 
 /** True for an entry the policy lists accept: a host name, an IP address, or a CIDR block. */
 export function isPolicyEntry(entry: string): boolean {
-  const [address, prefix] = entry.split('/');
-  const family = isIP(address ?? '');
-  if (prefix !== undefined) return family !== 0 && /^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-  return family !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(entry);
+  return isAddressOrCidr(entry) || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(entry);
 }
 
 export class DestinationPolicy {

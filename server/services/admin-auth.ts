@@ -1,8 +1,10 @@
-// Use case: the admin token — seeded on first start, verified on every admin request.
+// Use case: the admin token — seeded on first start, verified on every admin request under the lockout of
+// failed attempts per client address (AuthFailures).
 import { generateToken, hashToken, tokenMatches } from '../domain/tokens.js';
 import { Unauthorized } from '../domain/errors.js';
 import { countAdminTokens, lockAdminTokens, insertAdminToken, listAdminTokenHashes } from '../db/repositories/admin-tokens.js';
 import type { Executor } from '../db/repositories/executor.js';
+import type { AuthFailures } from './auth-failures.js';
 import { TtlCache } from './ttl-cache.js';
 
 export class AdminAuth {
@@ -12,6 +14,7 @@ export class AdminAuth {
     private readonly db: Executor,
     private readonly secretKey: string,
     cacheSeconds: number,
+    private readonly failures: AuthFailures,
   ) {
     this.hashes = new TtlCache(cacheSeconds * 1000);
   }
@@ -31,11 +34,32 @@ export class AdminAuth {
     });
   }
 
-  async verify(token: string | undefined): Promise<void> {
+  /**
+   * Accepts the admin token from `client` unless that address is locked out. `alternative` may accept other
+   * tokens (integration tokens on the clients API); only a token neither accepts counts as a failure.
+   */
+  async authenticate(token: string | undefined, client: string, alternative?: (token: string) => Promise<unknown>): Promise<void> {
     if (!token) throw new Unauthorized();
+    if (await this.matches(token)) {
+      await this.failures.succeeded(client, await this.failures.assertNotLocked(client));
+      return;
+    }
+    if (alternative) {
+      try {
+        await alternative(token);
+        return;
+      } catch (error) {
+        if (!(error instanceof Unauthorized)) throw error;
+      }
+    }
+    await this.failures.assertNotLocked(client);
+    await this.failures.failed(client);
+    throw new Unauthorized();
+  }
+
+  private async matches(token: string): Promise<boolean> {
     const hashes = await this.hashes.get('all', () => listAdminTokenHashes(this.db));
     // Compare against every stored hash so timing does not reveal which one matched.
-    const matched = hashes.map((hash) => tokenMatches(token, hash, this.secretKey)).some(Boolean);
-    if (!matched) throw new Unauthorized();
+    return hashes.map((hash) => tokenMatches(token, hash, this.secretKey)).some(Boolean);
   }
 }

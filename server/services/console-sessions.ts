@@ -1,7 +1,6 @@
-// Use cases of the admin console login: sign in with the admin token (failures rate-limited per client),
+// Use cases of the admin console login: sign in with the admin token (under AdminAuth's lockout per client),
 // resolve a session cookie to its CSRF token, sign out. Session tokens are stored hashed.
 import { randomBytes } from 'node:crypto';
-import { TooManyRequests, Unauthorized } from '../domain/errors.js';
 import { generateToken, hashToken } from '../domain/tokens.js';
 import * as repo from '../db/repositories/console-sessions.js';
 import type { Executor } from '../db/repositories/executor.js';
@@ -10,12 +9,9 @@ import type { AdminAuth } from './admin-auth.js';
 export interface ConsoleSessionSettings {
   /** How long a session lives after sign-in. */
   ttlSeconds: number;
-  /** Failed sign-ins a client may make within the window before it is refused. */
-  maxFailures: number;
-  failureWindowSeconds: number;
 }
 
-export const DEFAULT_CONSOLE_SESSION_SETTINGS: ConsoleSessionSettings = { ttlSeconds: 12 * 3600, maxFailures: 10, failureWindowSeconds: 15 * 60 };
+export const DEFAULT_CONSOLE_SESSION_SETTINGS: ConsoleSessionSettings = { ttlSeconds: 12 * 3600 };
 
 export interface ConsoleSession {
   csrfToken: string;
@@ -35,18 +31,8 @@ export class ConsoleSessions {
 
   /** Checks the admin token and opens a session; returns the session token for the cookie. */
   async signIn(adminToken: string, client: string): Promise<{ token: string; session: ConsoleSession }> {
-    const { maxFailures, failureWindowSeconds } = this.settings;
-    if ((await repo.countLoginFailures(this.db, client, failureWindowSeconds)) >= maxFailures) {
-      throw new TooManyRequests(failureWindowSeconds, 'too many failed sign-ins');
-    }
-    try {
-      await this.adminAuth.verify(adminToken);
-    } catch (error) {
-      if (error instanceof Unauthorized) await repo.recordLoginFailure(this.db, client);
-      throw error;
-    }
-    await repo.forgetLoginFailures(this.db, client);
-    await Promise.all([repo.deleteExpiredSessions(this.db), repo.deleteOldLoginFailures(this.db, failureWindowSeconds)]);
+    await this.adminAuth.authenticate(adminToken, client);
+    await repo.deleteExpiredSessions(this.db);
     const token = generateToken('ess');
     const csrfToken = randomBytes(24).toString('base64url');
     await repo.insertSession(this.db, {

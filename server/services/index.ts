@@ -1,6 +1,7 @@
 // Builds every service over one database; the composition root and the tests both use it.
 import type { Executor } from '../db/repositories/executor.js';
 import { AdminAuth } from './admin-auth.js';
+import { AuthFailures, type AuthFailureSettings } from './auth-failures.js';
 import { CallIngest, type CallIngestOptions } from './call-ingest.js';
 import { ChatIngest } from './chat-ingest.js';
 import { DestinationPolicy } from '../media/destination-policy.js';
@@ -39,6 +40,8 @@ export interface ServiceSettings {
   recordings: RecordingSettings & { store: MediaStore };
   sources?: PullOptions & { open?: OpenSource };
   consoleSessions?: ConsoleSessionSettings;
+  /** The lockout after wrong admin tokens per client address (default: 10 within 15 minutes). */
+  authFailures?: AuthFailureSettings;
   /** Outbound limits of CRM pushes (default: public destinations only, 20 s, 256 KB answers). */
   crm?: CrmDeliverySettings;
 }
@@ -53,7 +56,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     return searchSync.applySettings();
   };
   const recordings = new Recordings(db, settings.recordings.store, settings.secretKey, settings.publicUrl, settings.recordings);
-  const adminAuth = new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds);
+  const adminAuth = new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds, new AuthFailures(db, settings.authFailures));
   const pullSources = new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources);
   const health = new Health(db, searchIndex, searchSync);
   const jobRuns = new JobRuns(db);

@@ -2,7 +2,6 @@
 // admin token opens a session (HttpOnly, SameSite=Strict cookie; Secure behind https); every form carries
 // the session's CSRF token; failed sign-ins are rate-limited; security headers on every answer.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -95,7 +94,7 @@ export function consoleApp(deps: ConsoleDeps) {
     const token = typeof form.token === 'string' ? form.token.trim() : '';
     let signedIn;
     try {
-      signedIn = await services.consoleSessions.signIn(token, clientOf(c));
+      signedIn = await services.consoleSessions.signIn(token, c.var.clientAddress);
     } catch (error) {
       const status = errorPage.statusOf(error);
       if (status !== 401 && status !== 429) throw error;
@@ -155,13 +154,4 @@ function sameToken(expected: string | undefined, sent: unknown): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(sent);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** The peer address, for counting failed sign-ins (no socket in in-process requests). */
-function clientOf(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -8,13 +8,13 @@ import { createTestDatabase } from '../support/context.js';
 import { startEarshot, type EarshotProcess } from '../support/earshot-process.js';
 import { dropDatabase, SERVER_URL } from '../support/test-database.js';
 
-const ADMIN = { authorization: 'Bearer killed-admin-token-0123456789', 'content-type': 'application/json' };
+const ADMIN = { authorization: 'Bearer killed-admin-token-0123456789abcdef0123456789', 'content-type': 'application/json' };
 let database: { name: string; url: string };
 let earshot: EarshotProcess;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  earshot = await startEarshot({ DATABASE_URL: database.url, EARSHOT_ADMIN_TOKEN: 'killed-admin-token-0123456789', EARSHOT_SECRET_KEY: 'killed-secret-key-0123456789abcdef0123' });
+  earshot = await startEarshot({ DATABASE_URL: database.url, EARSHOT_ADMIN_TOKEN: 'killed-admin-token-0123456789abcdef0123456789', EARSHOT_SECRET_KEY: 'killed-secret-key-0123456789abcdef0123' });
 }, 60_000);
 afterAll(async () => {
   await earshot?.stop('SIGKILL');

@@ -11,7 +11,7 @@ import { startMeilisearchStandIn, type MeilisearchStandIn } from '../support/mei
 import { dropDatabase } from '../support/test-database.js';
 
 const SECRETS = {
-  adminToken: 'Admin-Token-Redaction-5f1c9e',
+  adminToken: 'Admin-Token-Redaction-5f1c9e-0123456789abcdef',
   secretKey: 'Secret-Key-Redaction-0123456789abcdef-77aa',
   meiliKey: 'Meili-Key-Redaction-4d2b8a',
   databasePassword: 'Db-Password-Redaction-93c1',

@@ -8,7 +8,7 @@ import { startMeilisearchStandIn, type MeilisearchStandIn } from '../support/mei
 import { dropDatabase } from '../support/test-database.js';
 
 let BASE = '';
-const ADMIN = { authorization: 'Bearer outage-admin-token-0123456789', 'content-type': 'application/json' };
+const ADMIN = { authorization: 'Bearer outage-admin-token-0123456789abcdef0123456789', 'content-type': 'application/json' };
 let database: { name: string; url: string };
 let standIn: MeilisearchStandIn;
 let earshot: EarshotProcess;
@@ -21,7 +21,7 @@ beforeAll(async () => {
     DATABASE_URL: database.url,
     MEILI_URL: standIn.url,
     MEILI_MASTER_KEY: 'outage-master-key-0123456789',
-    EARSHOT_ADMIN_TOKEN: 'outage-admin-token-0123456789',
+    EARSHOT_ADMIN_TOKEN: 'outage-admin-token-0123456789abcdef0123456789',
     EARSHOT_SECRET_KEY: 'outage-secret-key-0123456789abcdef0123',
   });
   BASE = earshot.base;

@@ -26,7 +26,7 @@ async function waitReady(url: string, ms: number) {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'earshot-e2e-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), EARSHOT_DATA_DIR: dataDir, EARSHOT_ADMIN_TOKEN: 'my-admin-token-0123456789', LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), EARSHOT_DATA_DIR: dataDir, EARSHOT_ADMIN_TOKEN: 'my-admin-token-0123456789abcdef0123456789', LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   delete env.EARSHOT_SECRET_KEY;
   server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,7 +48,7 @@ describe('npm start without DATABASE_URL', () => {
     expect(log).toMatch(/embedded Postgres \(PGlite\).*evaluation only/);
     const all = Object.keys(await migrationProvider.getMigrations());
     expect(log).toContain(`"applied":${JSON.stringify(all)}`);
-    expect(log).not.toContain('my-admin-token-0123456789');
+    expect(log).not.toContain('my-admin-token-0123456789abcdef0123456789');
   });
 
   it("runs the README's walk-through as written", () => {
@@ -69,7 +69,7 @@ describe('npm start without DATABASE_URL', () => {
 
   it('makes the walked-through call searchable by its transcript within seconds, and exports the sync metrics', async () => {
     const base = `http://127.0.0.1:${PORT}`;
-    const headers = { authorization: 'Bearer my-admin-token-0123456789', 'content-type': 'application/json' };
+    const headers = { authorization: 'Bearer my-admin-token-0123456789abcdef0123456789', 'content-type': 'application/json' };
     const integration = (await (await fetch(`${base}/api/v1/admin/integrations`, { method: 'POST', headers, body: JSON.stringify({ name: 'search' }) })).json()) as { id: string; token: string };
     const posted = Date.now();
     const call = await fetch(`${base}/api/v1/integrations/${integration.id}/phone_calls`, {

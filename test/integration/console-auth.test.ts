@@ -1,13 +1,13 @@
 // Console sign-in and sessions: login required, cookie flags, CSRF on every form, rate-limited failures,
 // security headers, sign-out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../support/context.js';
+import { ADMIN_TOKEN, createTestContext, type TestContext } from '../support/context.js';
 import { openLogin, signIn } from '../support/console.js';
 
 let ctx: TestContext;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ settings: { consoleSessions: { ttlSeconds: 3600, maxFailures: 3, failureWindowSeconds: 60 } } });
+  ctx = await createTestContext({ settings: { consoleSessions: { ttlSeconds: 3600 }, authFailures: { maxFailures: 3, windowSeconds: 60 } } });
 });
 afterAll(() => ctx.close());
 
@@ -32,7 +32,7 @@ describe('console sign-in', () => {
   it('opens a session with the admin token: HttpOnly, SameSite=Strict cookie, back to the page asked for', async () => {
     const login = await openLogin(ctx);
     expect(login.cookie).toMatch(/^earshot_login=/);
-    const res = await postLogin(login, 'test-admin-token-0123456789');
+    const res = await postLogin(login, ADMIN_TOKEN);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console/communications?q=x');
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('earshot_session='))!;
@@ -49,18 +49,18 @@ describe('console sign-in', () => {
 
   it('marks the cookie Secure behind https', async () => {
     const login = await openLogin(ctx);
-    const res = await postLogin(login, 'test-admin-token-0123456789', { 'x-forwarded-proto': 'https' });
+    const res = await postLogin(login, ADMIN_TOKEN, { 'x-forwarded-proto': 'https' });
     expect(res.headers.getSetCookie().find((c) => c.startsWith('earshot_session='))).toMatch(/Secure/);
   });
 
   it('refuses a sign-in without the form’s CSRF token, and never redirects off the console', async () => {
     const login = await openLogin(ctx);
-    const res = await postLogin({ cookie: login.cookie, csrf: 'wrong' }, 'test-admin-token-0123456789');
+    const res = await postLogin({ cookie: login.cookie, csrf: 'wrong' }, ADMIN_TOKEN);
     expect(res.status).toBe(403);
     const offsite = await ctx.app.request('/console/login', {
       method: 'POST',
       headers: { cookie: login.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: login.csrf, token: 'test-admin-token-0123456789', next: '//evil.example/x' }).toString(),
+      body: new URLSearchParams({ _csrf: login.csrf, token: ADMIN_TOKEN, next: '//evil.example/x' }).toString(),
     });
     expect(offsite.headers.get('location')).toBe('/console');
   });
@@ -102,6 +102,6 @@ describe('console sign-in', () => {
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
     // Even the right token waits out the window.
-    expect((await postLogin(await openLogin(ctx), 'test-admin-token-0123456789')).status).toBe(429);
+    expect((await postLogin(await openLogin(ctx), ADMIN_TOKEN)).status).toBe(429);
   });
 });

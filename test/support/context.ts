@@ -10,7 +10,7 @@ import { createServices, type ServiceSettings } from '../../server/services/inde
 import { testRecordingSettings } from './recordings.js';
 import { adminQuery, databaseUrl, dropDatabase } from './test-database.js';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
 export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 
 let counter = 0;
@@ -34,6 +34,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 
 export interface TestContextOptions {
   bodyLimitBytes?: number;
+  trustedProxies?: string[];
   /** Service settings, or a function of the test's database for settings that need it (a search index). */
   settings?: Partial<ServiceSettings> | ((db: Kysely<Database>) => Partial<ServiceSettings>);
 }
@@ -63,6 +64,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     logger: createLogger('silent'),
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     version: 'test',
+    trustedProxies: options.trustedProxies,
   });
   const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

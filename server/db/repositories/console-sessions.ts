@@ -1,4 +1,4 @@
-// Admin console sessions (stored by token hash) and failed logins (counted for rate limiting).
+// Admin console sessions, stored by token hash.
 import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 
@@ -27,26 +27,4 @@ export async function deleteSession(db: Executor, tokenHash: string): Promise<vo
 
 export async function deleteExpiredSessions(db: Executor): Promise<void> {
   await db.deleteFrom('console_sessions').where('expires_at', '<=', sql<Date>`now()`).execute();
-}
-
-export async function recordLoginFailure(db: Executor, client: string): Promise<void> {
-  await db.insertInto('console_login_failures').values({ client }).execute();
-}
-
-export async function countLoginFailures(db: Executor, client: string, windowSeconds: number): Promise<number> {
-  const row = await db
-    .selectFrom('console_login_failures')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('client', '=', client)
-    .where('at', '>', sql<Date>`now() - make_interval(secs => ${windowSeconds})`)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-export async function forgetLoginFailures(db: Executor, client: string): Promise<void> {
-  await db.deleteFrom('console_login_failures').where('client', '=', client).execute();
-}
-
-export async function deleteOldLoginFailures(db: Executor, windowSeconds: number): Promise<void> {
-  await db.deleteFrom('console_login_failures').where('at', '<=', sql<Date>`now() - make_interval(secs => ${windowSeconds})`).execute();
 }
