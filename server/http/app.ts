@@ -1,10 +1,12 @@
 // Builds the Hono app from its dependencies; never starts a server (main.ts does).
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { AddressList } from '../domain/client-address.js';
 import { adminAuth, adminOrIntegrationAuth } from './auth.js';
 import { clientAddressMiddleware } from './client-address.js';
+import { assertStorableUrl } from '../domain/storable-text.js';
 import { handleError, respondError } from './errors.js';
 import { bodyLimit } from './request-body.js';
 import type { Metrics } from './metrics.js';
@@ -54,6 +56,13 @@ export function createApp(deps: AppDeps) {
   });
   app.use(metrics.middleware);
   app.use(clientAddressMiddleware(new AddressList(deps.trustedProxies ?? [])));
+  // NUL characters in a path or query would reach Postgres (the console checks its own URLs).
+  const storableUrl: MiddlewareHandler = async (c, next) => {
+    assertStorableUrl(c.req.url);
+    await next();
+  };
+  app.use('/api/*', storableUrl);
+  app.use('/media/*', storableUrl);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
   // The clients API (and session tags on communications) takes the admin token or any integration's token.

@@ -3,12 +3,12 @@
 import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
 import { BadRequest, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { isStorableText, unstorableDetail } from '../domain/storable-text.js';
 import { formatPath, validationFailed } from './errors.js';
 import { readBody } from './request-body.js';
 
 const MAX_DEPTH = 32;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 export type JsonBodyEnv<T> = { Variables: { body: T; rawBody: unknown } };
 
@@ -33,9 +33,7 @@ export function unsafeJsonDetails(value: unknown): ErrorDetail[] {
   const visit = (node: unknown, path: PropertyKey[]): void => {
     if (details.length >= 20) return;
     if (typeof node === 'string') {
-      if (node.includes('\u0000') || LONE_SURROGATE.test(node)) {
-        details.push({ path: formatPath(path), code: 'invalid_characters', message: 'NUL characters and lone surrogates are not accepted' });
-      }
+      if (!isStorableText(node)) details.push(unstorableDetail(formatPath(path)));
       return;
     }
     if (typeof node !== 'object' || node === null) return;
@@ -46,7 +44,7 @@ export function unsafeJsonDetails(value: unknown): ErrorDetail[] {
     if (Array.isArray(node)) node.forEach((item, i) => visit(item, [...path, i]));
     else
       for (const [key, item] of Object.entries(node)) {
-        if (key.includes('\u0000') || LONE_SURROGATE.test(key)) {
+        if (!isStorableText(key)) {
           details.push({ path: formatPath([...path, key.replace(/\u0000/g, '\\0')]), code: 'invalid_characters', message: 'invalid characters in a key' });
         }
         visit(item, [...path, key]);

@@ -22,6 +22,7 @@ import { operatorsPage } from './pages/operators.js';
 import { sourcesPage } from './pages/sources.js';
 import { crmPage } from './pages/crm.js';
 import { staticAssets } from './static-assets.js';
+import { assertStorableUrl } from '../domain/storable-text.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
 export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage];
@@ -79,6 +80,10 @@ export function consoleApp(deps: ConsoleDeps) {
     return errorPage(c as ConsoleContext, render, status, status === 500 ? 'Something went wrong; the request id in the log identifies it.' : (error as Error).message);
   });
 
+  app.use(async (c, next) => {
+    assertStorableUrl(c.req.url);
+    await next();
+  });
   app.route('/static', staticAssets(version));
 
   // Sign-in: a form with its own CSRF cookie (there is no session yet).

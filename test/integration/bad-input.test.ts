@@ -1,6 +1,7 @@
 // Bad input gets its documented 4xx with field paths, never a 5xx, and leaves no rows behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.js';
+import { signIn } from '../support/console.js';
 import { callBody, createIntegration, postCall, seedWorld, type Integration } from '../support/fixtures.js';
 
 let ctx: TestContext;
@@ -147,5 +148,30 @@ describe('routes and admin auth', () => {
   ])('%s %s without or with a wrong admin token → 401', async (method, path) => {
     await expectError(await ctx.app.request(path, { method, body: method === 'POST' ? '{}' : undefined }), 401, 'unauthorized');
     await expectError(await ctx.app.request(path, { method, headers: { authorization: `Bearer ${integration.token}` }, body: method === 'POST' ? '{}' : undefined }), 401, 'unauthorized');
+  });
+});
+
+describe('NUL characters outside JSON bodies (Postgres cannot store them)', () => {
+  it.each([
+    ['a path parameter', '/api/v1/clients/a%00b', 'path'],
+    ['a query parameter', '/api/v1/admin/operators?cursor=a%00b', 'query.cursor'],
+    ['a query parameter name', '/api/v1/admin/operators?a%00b=1', 'query.a\\0b'],
+    ['a media URL', '/media/00000000-0000-4000-8000-000000000000?expires=1&sig=%00', 'query.sig'],
+  ])('in %s → 422 invalid_characters with its path', async (_, path, detail) => {
+    const error = await expectError(await ctx.admin('GET', path), 422, 'validation_failed');
+    expect(error.details).toContainEqual(expect.objectContaining({ path: detail, code: 'invalid_characters' }));
+  });
+
+  it('in an operator CSV → 422 invalid_characters', async () => {
+    const res = await ctx.admin('POST', '/api/v1/admin/operators/import', 'external_id,email,first_name,last_name,department,active\nnul\u0000op,,,,,true\n', { 'content-type': 'text/csv' });
+    const error = await expectError(res, 422, 'validation_failed');
+    expect(error.details).toEqual([expect.objectContaining({ path: 'body', code: 'invalid_characters' })]);
+  });
+
+  it('in the console search → 422 with a message, not 503', async () => {
+    const client = await signIn(ctx);
+    const res = await client.get('/console/communications?q=a%00b');
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('NUL characters and lone surrogates are not accepted');
   });
 });

@@ -5,6 +5,7 @@ import { OPERATOR_CSV_COLUMNS } from '../../services/operator-import.js';
 import type { Operators } from '../../services/operators.js';
 import { jsonBody, validate } from '../json-body.js';
 import { readBody } from '../request-body.js';
+import { assertStorableFields } from '../../domain/storable-text.js';
 import { errorResponses, IdParam } from '../schemas/common.js';
 import { CreateOperatorSchema, ImportReportSchema, OperatorListQuery, OperatorSchema, PatchOperatorSchema } from '../schemas/admin.js';
 
@@ -76,6 +77,7 @@ export function operatorRoutes(operators: Operators) {
     } catch {
       throw new Unprocessable('invalid_csv', 'the CSV is not valid UTF-8');
     }
+    assertStorableFields([['body', text]]);
     return c.json(await operators.importCsv(text));
   });
 
