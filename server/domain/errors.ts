@@ -89,6 +89,13 @@ export class MediaTooLarge extends PayloadTooLarge {
   }
 }
 
+/** A body whose Content-Type the endpoint does not take (JSON sent as a recording): 415. */
+export class UnsupportedMediaType extends DomainError {
+  constructor(message: string) {
+    super('unsupported_media_type', message);
+  }
+}
+
 /** Over a rate limit: 429 with Retry-After. */
 export class TooManyRequests extends DomainError {
   constructor(readonly retryAfterSeconds: number, what: string) {
@@ -100,12 +107,13 @@ export class TooManyRequests extends DomainError {
 export class Forbidden extends DomainError {}
 
 /** The HTTP status a domain error answers with, for the API and the console alike. */
-export function httpStatusOf(error: DomainError): 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 {
+export function httpStatusOf(error: DomainError): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 {
   if (error instanceof Unauthorized) return 401;
   if (error instanceof Forbidden) return 403;
   if (error instanceof NotFound) return 404;
   if (error instanceof Conflict) return 409;
   if (error instanceof PayloadTooLarge) return 413;
+  if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof TooManyRequests) return 429;
   if (error instanceof Unprocessable) return 422;
   return 400;

@@ -11,6 +11,7 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   department_exists: { status: 409, description: 'A department with this name exists.' },
   custom_field_exists: { status: 409, description: 'A custom field with this key exists.' },
   payload_too_large: { status: 413, description: 'The body is over the configured limit (EARSHOT_BODY_LIMIT).' },
+  unsupported_media_type: { status: 415, description: 'A recording sent with a Content-Type that is not audio (audio/*, video/*, application/ogg or application/octet-stream; none is taken as unknown).' },
   validation_failed: { status: 422, description: 'The body breaks the schema; one detail per bad field path.' },
   operator_inactive: { status: 422, description: 'The operator is deactivated; nothing was stored.' },
   timezone_required: { status: 422, description: 'started_at has no zone and the integration has no default_timezone.' },

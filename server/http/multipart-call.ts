@@ -53,7 +53,11 @@ export async function readMultipartCall(c: Context, recordings: Recordings, fiel
       return;
     }
     recording = recordings.stage(stream, info.mimeType);
-    recording.catch(fail);
+    // A refusal before the part was read (its type is not audio) must still drain it, or the parser stalls.
+    recording.catch((error: Error) => {
+      stream.resume();
+      fail(error);
+    });
   });
   parser.on('filesLimit', () => fail(new Unprocessable('validation_failed', 'the request failed validation', [{ path: 'recording', code: 'too_big', message: 'one recording per call' }])));
   parser.on('fieldsLimit', () => fail(new Unprocessable('validation_failed', 'the request failed validation', [{ path: '', code: 'too_big', message: 'too many form fields' }])));

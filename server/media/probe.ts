@@ -1,6 +1,7 @@
 // Reads a recording's container, codec and duration with music-metadata; a file it cannot read is
 // reported as corrupt rather than thrown.
 import { parseFile } from 'music-metadata';
+import { publicReason } from '../domain/public-text.js';
 
 export interface ProbeResult {
   ok: boolean;
@@ -34,6 +35,6 @@ export async function probeAudio(path: string, declaredMime: string | undefined)
     const codec = format.codec ? `${container}/${format.codec}` : container;
     return { ok: true, mime: MIME_BY_CONTAINER[container] ?? fallback, format: codec, durationS: Math.round(duration * 1000) / 1000, error: null };
   } catch (error) {
-    return { ok: false, mime: fallback, format: null, durationS: null, error: (error as Error).message.slice(0, 500) };
+    return { ok: false, mime: fallback, format: null, durationS: null, error: publicReason(error).slice(0, 500) };
   }
 }

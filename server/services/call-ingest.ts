@@ -5,7 +5,10 @@ import { OperatorInactive, OperatorNotFound } from '../domain/errors.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { prepareCall, type CallInput, type CallSubmission, type IntegrationContext } from '../domain/call-submission.js';
 import { coerceCustomFields, type CustomFieldDefinition } from '../domain/custom-field-types.js';
-import { writeCallBatch, type CallBatchRow } from '../db/repositories/call-batch.js';
+import { withoutUserinfo } from '../domain/public-text.js';
+import { seal } from '../domain/secret-box.js';
+import { writeCallBatch, type CallBatchResult, type CallBatchRow } from '../db/repositories/call-batch.js';
+import { addSealedMediaUrl } from '../db/repositories/outbox.js';
 import { listAliases } from '../db/repositories/clients.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { findOperatorsByExternalIds } from '../db/repositories/operators.js';
@@ -21,6 +24,8 @@ export interface IngestResult {
 }
 
 export interface CallIngestOptions {
+  /** Seals media_url credentials (user:password@) kept for the fetch; without it they are dropped. */
+  secretKey?: string;
   maxBatch?: number;
   maxInFlight?: number;
   /** How long custom field definitions are reused between batches (changes made here clear it at once). */
@@ -77,7 +82,7 @@ export class CallIngest {
       const merged = row.client_external_id === null ? undefined : aliases.get(row.client_external_id);
       return merged === undefined ? row : { ...row, client_external_id: merged };
     });
-    const written = await writeCallBatch(this.db, rows);
+    const written = await this.write(rows);
 
     const outcomes: Array<IngestResult | Error> = [];
     for (const w of written) outcomes[w.idx] = { id: w.id, uid: w.uid, status: w.created ? 'created' : 'updated', warnings: warnings[w.idx]! };
@@ -91,7 +96,34 @@ export class CallIngest {
     }
     return outcomes;
   }
+
+  /**
+   * A media_url's user:password@ is kept out of the stored call and its raw body; the fetch gets it sealed
+   * in the media outbox row, written in the same transaction (only batches that have such a URL open one).
+   */
+  private async write(rows: CallBatchRow[]): Promise<CallBatchResult[]> {
+    const credentialed = new Map<number, { full: string; shown: string }>();
+    for (const row of rows) {
+      const shown = row.media_url === null ? null : withoutUserinfo(row.media_url);
+      if (shown === null || shown === row.media_url) continue;
+      credentialed.set(row.idx, { full: row.media_url!, shown });
+      row.media_url = shown;
+      if (isObject(row.raw) && typeof row.raw.media_url === 'string') row.raw = { ...row.raw, media_url: shown };
+    }
+    const secretKey = this.options.secretKey;
+    if (credentialed.size === 0 || secretKey === undefined) return writeCallBatch(this.db, rows);
+    return this.db.transaction().execute(async (trx) => {
+      const written = await writeCallBatch(trx, rows);
+      for (const w of written) {
+        const url = credentialed.get(w.idx);
+        if (url) await addSealedMediaUrl(trx, w.id, url.shown, seal(secretKey, url.full));
+      }
+      return written;
+    });
+  }
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function toRow(call: CallSubmission, idx: number, customFields: Record<string, unknown>, warnings: ErrorDetail[]): CallBatchRow {
   return {

@@ -48,7 +48,7 @@ export interface ServiceSettings {
 
 export function createServices(db: Executor, settings: ServiceSettings) {
   const departments = new Departments(db);
-  const callIngest = new CallIngest(db, { definitionsCacheSeconds: settings.tokenCacheSeconds, ...settings.ingest });
+  const callIngest = new CallIngest(db, { definitionsCacheSeconds: settings.tokenCacheSeconds, secretKey: settings.secretKey, ...settings.ingest });
   const searchIndex = settings.searchIndex ?? new PostgresSearchIndex(db);
   const searchSync = new SearchSync(db, searchIndex, settings.searchSync);
   const customFieldsChanged = () => {

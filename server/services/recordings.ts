@@ -4,7 +4,10 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { backoffDelayMs, DEFAULT_BACKOFF, exhausted, type BackoffPolicy } from '../domain/backoff.js';
-import { Forbidden, MediaTooLarge, NotFound } from '../domain/errors.js';
+import { Forbidden, MediaTooLarge, NotFound, UnsupportedMediaType } from '../domain/errors.js';
+import { assertRecordingType } from '../domain/recording-type.js';
+import { publicReason, withoutFilePaths, withoutUserinfo } from '../domain/public-text.js';
+import { open } from '../domain/secret-box.js';
 import { checkMediaSignature, signMediaPath } from '../domain/media-signature.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, mediaTotals, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
@@ -77,6 +80,7 @@ export class Recordings {
    * moves under its hash and gets its row; corrupt audio is kept and flagged), `discard()` removes it.
    */
   async stage(body: Readable, declaredMime: string | undefined): Promise<StagedRecording> {
+    assertRecordingType(declaredMime);
     const staged = await this.store.stage(body, this.settings.limitBytes);
     let probe;
     try {
@@ -177,14 +181,17 @@ export class Recordings {
     const communicationId = String(message.payload.communication_id);
     const url = String(message.payload.url);
     try {
-      const { body, contentType } = await reachability.request(url, () => download(url, { ...this.downloadLimits(), policy: this.settings.policy }));
+      // A media_url with credentials is stored and shown without them; the fetch opens the sealed original.
+      const sealed = message.payload.sealed_url;
+      const fetchUrl = typeof sealed === 'string' ? open<string>(this.secretKey, sealed) : url;
+      const { body, contentType } = await reachability.request(url, () => download(fetchUrl, { ...this.downloadLimits(), policy: this.settings.policy }));
       const media = await this.save(body, contentType);
       await attachMedia(this.db, communicationId, media, url);
       await complete(this.db, [message.id]);
       return 'fetched';
     } catch (error) {
-      const permanent = (error instanceof FetchFailed && error.permanent) || error instanceof MediaTooLarge;
-      const reason = error instanceof Error ? error.message : String(error);
+      const permanent = (error instanceof FetchFailed && error.permanent) || error instanceof MediaTooLarge || error instanceof UnsupportedMediaType;
+      const reason = publicReason(error);
       if (permanent || exhausted(message.attempts, this.settings.backoff)) {
         await bury(this.db, [message.id], reason);
         await markMediaFailed(this.db, communicationId, 'failed', reason);
@@ -210,7 +217,7 @@ export class Recordings {
   private describeCall(call: CallMedia) {
     if (call.media) return this.describeMedia(call.media, call.media_url);
     if (!call.media_url && !call.media_state) return null;
-    return { id: null, state: call.media_state ?? 'pending', source_url: call.media_url, url: null, error: call.media_error };
+    return { id: null, state: call.media_state ?? 'pending', source_url: shownUrl(call.media_url), url: null, error: shownError(call.media_error) };
   }
 
   private describeMedia(media: MediaRow, sourceUrl: string | null) {
@@ -218,7 +225,7 @@ export class Recordings {
     return {
       id: media.id,
       state: media.state,
-      source_url: sourceUrl,
+      source_url: shownUrl(sourceUrl),
       url: `${this.publicUrl}${signMediaPath(media.id, expires, this.secretKey)}`,
       url_expires_at: new Date(expires * 1000).toISOString(),
       mime: media.mime,
@@ -226,7 +233,7 @@ export class Recordings {
       size: Number(media.size_bytes),
       duration: media.duration_s,
       sha256: media.sha256,
-      error: media.probe_error,
+      error: shownError(media.probe_error),
     };
   }
 
@@ -259,3 +266,7 @@ export class Recordings {
     return { limitBytes: this.settings.limitBytes, timeoutMs: this.settings.fetchTimeoutMs, maxRedirects: this.settings.maxRedirects };
   }
 }
+
+// Rows stored before paths and credentials were kept out are cleaned on the way out too.
+const shownUrl = (url: string | null) => (url === null ? null : withoutUserinfo(url));
+const shownError = (error: string | null) => (error === null ? null : withoutFilePaths(error));

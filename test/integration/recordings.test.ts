@@ -2,13 +2,16 @@
 // from a local HTTP server, probing real speech, and the bad inputs around them.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DestinationPolicy } from '../../server/media/destination-policy.js';
 import { bytesOf, soxDuration, speech } from '../support/audio.js';
 import { createTestContext, type TestContext } from '../support/context.js';
 import { callBody, postCall, seedWorld, type Integration } from '../support/fixtures.js';
 import { testRecordingSettings } from '../support/recordings.js';
+import { LocalMediaStore } from '../../server/media/local-store.js';
 
 const LIMIT = 256 * 1024;
 let ctx: TestContext;
@@ -25,6 +28,10 @@ beforeAll(async () => {
   ({ integration } = await seedWorld(ctx));
   wav = speech('Добрый день, служба поддержки слушает');
   pbx = createServer((req, res) => {
+    if (req.url === '/rec/private.wav') {
+      if (req.headers.authorization !== `Basic ${Buffer.from('pbx:s3cret').toString('base64')}`) return res.writeHead(401).end();
+      return res.writeHead(200, { 'content-type': 'audio/x-wav' }).end(bytesOf(wav));
+    }
     if (req.url === '/rec/ok.wav') return res.writeHead(200, { 'content-type': 'audio/x-wav' }).end(bytesOf(wav));
     if (req.url === '/rec/moved') return res.writeHead(302, { location: '/rec/ok.wav' }).end();
     if (req.url === '/rec/loop') return res.writeHead(302, { location: '/rec/loop' }).end();
@@ -115,6 +122,21 @@ describe('PUT .../phone_calls/{uid}/recording', () => {
     expect(stagingLeft()).toBe(0);
   });
 
+  it('refuses a body that is not audio by its Content-Type (415) and keeps the recording it had', async () => {
+    const id = await postAndRead({ uid: 'put-typed' });
+    expect((await put('put-typed', bytesOf(wav))).status).toBe(200);
+    const before = await media(id);
+    for (const type of ['application/json', 'application/x-www-form-urlencoded', 'text/html; charset=utf-8']) {
+      const res = await put('put-typed', Buffer.from('{}'), { 'content-type': type });
+      expect(res.status).toBe(415);
+      expect(await res.json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    }
+    expect((await media(id)).media).toMatchObject({ state: 'ready', sha256: (before.media as { sha256: string }).sha256 });
+    expect(stagingLeft()).toBe(0);
+    // Generic and missing types are left to the probe.
+    expect((await put('put-typed', bytesOf(wav), { 'content-type': 'application/octet-stream' })).status).toBe(200);
+  });
+
   it('answers 404 for an unknown uid and 401 for a wrong token', async () => {
     const unknown = await put('no-such-call', bytesOf(wav));
     expect(unknown.status).toBe(404);
@@ -163,6 +185,15 @@ describe('multipart call with a recording part', () => {
     expect(await badJson.json()).toMatchObject({ error: { details: [{ path: 'client', code: 'invalid_json' }] } });
     expect(await count('media')).toBe(before);
     expect(stagingLeft()).toBe(0);
+  });
+
+  it('refuses a recording part that is not audio (415) and stores no call', async () => {
+    const data = new FormData();
+    for (const [k, v] of Object.entries({ uid: 'mp-json', operator_id: 'operator@email.com', started_at: '2024-03-01T10:00:00Z' })) data.append(k, v);
+    data.append('recording', new Blob(['{}'], { type: 'application/json' }), 'call.json');
+    const res = await postForm(data);
+    expect(res.status).toBe(415);
+    expect(await ctx.db.selectFrom('communications').select('id').where('uid', '=', 'mp-json').execute()).toEqual([]);
   });
 
   it('answers 400 for a body that is not multipart at all despite the header', async () => {
@@ -292,5 +323,51 @@ describe('fetching media_url', () => {
     const byName = await postAndRead({ uid: 'f-localhost', media_url: `${pbxUrl.replace('127.0.0.1', 'localhost')}/rec/ok.wav` });
     await new Recordings(ctx.db, closed.store, 'k'.repeat(32), 'http://x', closed).fetchPending();
     expect((await media(byName)).media).toMatchObject({ state: 'failed', error: expect.stringContaining('not allowed') });
+  });
+});
+
+describe('what media shows of URLs and failures', () => {
+  it('keeps user:password@ of a media_url out of the call, its raw body, the outbox and the API, and still fetches with it', async () => {
+    const posted = `${pbxUrl.replace('http://', 'http://pbx:s3cret@')}/rec/private.wav`;
+    const shown = `${pbxUrl}/rec/private.wav`;
+    const id = await postAndRead({ uid: 'cred-1', media_url: posted });
+    const stored = await ctx.db.selectFrom('communications').select(['media_url', 'raw']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(stored.media_url).toBe(shown);
+    expect(JSON.stringify(stored.raw)).not.toContain('s3cret');
+    const outbox = await ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'media').where('key', '=', id).execute();
+    expect(outbox).toHaveLength(1);
+    expect(JSON.stringify(outbox[0]!.payload)).not.toContain('s3cret');
+    expect(outbox[0]!.payload).toMatchObject({ url: shown, sealed_url: expect.stringMatching(/^v1\./) });
+
+    for (let i = 0; i < 20 && (await media(id)).media?.state !== 'ready'; i++) await ctx.services.recordings.fetchPending();
+    const read = await media(id);
+    expect(read.media).toMatchObject({ state: 'ready', source_url: shown });
+    expect(JSON.stringify(read)).not.toContain('s3cret');
+  });
+
+  it('shows a storage failure by its code, never the server path', async () => {
+    const id = await postAndRead({ uid: 'store-broken', media_url: `${pbxUrl}/rec/ok.wav` });
+    // A store under a regular file: every write fails with ENOTDIR naming the path.
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'earshot-broken-')), 'not-a-dir');
+    writeFileSync(file, '');
+    const broken = testRecordingSettings({ store: new LocalMediaStore(path.join(file, 'media')), backoff: { baseMs: 1, maxMs: 1, maxAttempts: 1 } });
+    const { Recordings } = await import('../../server/services/recordings.js');
+    await new Recordings(ctx.db, broken.store, 'k'.repeat(32), 'http://x', broken).fetchPending();
+    const error = String((await media(id)).media?.error);
+    expect(error).toContain('ENOTDIR');
+    expect(error).not.toContain(file);
+    expect(error).not.toContain(os.tmpdir());
+  });
+
+  it('cleans rows stored before: credentials and paths are not shown', async () => {
+    const id = await postAndRead({ uid: 'old-row', media_url: `${pbxUrl}/rec/gone-old.wav` });
+    await ctx.db
+      .updateTable('communications')
+      .set({ media_url: 'https://admin:hunter2@pbx.example/rec/1.wav', media_state: 'failed', media_error: "ENOENT: no such file or directory, open '/var/lib/earshot/media/tmp/abc'" })
+      .where('id', '=', id)
+      .execute();
+    const shown = (await media(id)).media!;
+    expect(shown.source_url).toBe('https://pbx.example/rec/1.wav');
+    expect(shown.error).toBe("ENOENT: no such file or directory, open '<path>'");
   });
 });

@@ -88,3 +88,18 @@ export async function backlog(db: Executor): Promise<TopicBacklog[]> {
     FROM outbox GROUP BY topic`.execute(db);
   return rows;
 }
+
+/**
+ * Adds `sealed_url` (the fetch URL with its credentials, sealed) to the pending `media` rows of a
+ * communication that announce `shownUrl`; run in the transaction that announced them.
+ */
+export async function addSealedMediaUrl(db: Executor, communicationId: string, shownUrl: string, sealedUrl: string): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ payload: sql`payload || jsonb_build_object('sealed_url', ${sealedUrl}::text)` })
+    .where('topic', '=', 'media')
+    .where('key', '=', communicationId)
+    .where('state', '=', 'pending')
+    .where(sql`payload->>'url'`, '=', shownUrl)
+    .execute();
+}

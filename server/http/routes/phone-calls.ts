@@ -32,7 +32,7 @@ export function phoneCallRoutes(deps: { integrations: Integrations; callIngest: 
       responses: {
         201: { description: 'Created', content: { 'application/json': { schema: IngestResponseSchema } } },
         200: { description: 'Updated (known uid)', content: { 'application/json': { schema: IngestResponseSchema } } },
-        ...errorResponses(400, 401, 404, 413, 422, 503),
+        ...errorResponses(400, 401, 404, 413, 415, 422, 503),
       },
     }),
   );

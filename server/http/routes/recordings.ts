@@ -18,7 +18,7 @@ export function recordingRoutes(deps: { integrations: Integrations; recordings: 
       security: [{ integrationToken: [] }],
       summary: "Upload a posted call's recording (the body is the audio file); replaces any earlier one",
       description:
-        'Streamed to disk, never held in memory; over EARSHOT_RECORDING_LIMIT → 413. The format and duration are probed; ' +
+        'Streamed to disk, never held in memory; over EARSHOT_RECORDING_LIMIT → 413; a Content-Type that is not audio → 415. The format and duration are probed; ' +
         'audio that cannot be read is kept with `state: "corrupt"`. The duration fills a call posted without one.',
       request: {
         params: z.object({
@@ -29,7 +29,7 @@ export function recordingRoutes(deps: { integrations: Integrations; recordings: 
       },
       responses: {
         200: { description: 'Stored', content: { 'application/json': { schema: RecordingResultSchema } } },
-        ...errorResponses(401, 404, 413, 503),
+        ...errorResponses(401, 404, 413, 415, 503),
       },
     }),
   );
