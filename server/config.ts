@@ -42,6 +42,8 @@ const envSchema = z.object({
   EARSHOT_SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)')),
   EARSHOT_DATA_DIR: optional(z.string()).default('./data'),
   EARSHOT_BODY_LIMIT: optional(byteSize).default(10 * 1024 * 1024),
+  // Request bytes held in memory at once across all requests (issue 16): past it, 503 with Retry-After.
+  EARSHOT_BODY_BUDGET: optional(byteSize).default(64 * 1024 * 1024),
   EARSHOT_INGEST_BATCH_MAX: optional(z.coerce.number().int().min(1).max(5000)).default(256),
   EARSHOT_INGEST_CONCURRENCY: optional(z.coerce.number().int().min(1).max(64)).default(1),
   EARSHOT_INGEST_RATE_LIMIT: optional(z.coerce.number().int().min(0).max(1_000_000)).default(1000),
@@ -76,6 +78,8 @@ export interface Config {
   secretKey: string | undefined;
   dataDir: string;
   bodyLimitBytes: number;
+  /** Request bytes all requests together may hold in memory (at least bodyLimitBytes). */
+  bodyBudgetBytes: number;
   tokenCacheSeconds: number;
   /** Requests per second one integration may make (0: no limit). */
   ingestRateLimit: number;
@@ -106,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.EARSHOT_BODY_BUDGET < e.EARSHOT_BODY_LIMIT) {
+    throw new ConfigError('invalid configuration: EARSHOT_BODY_BUDGET: must be at least EARSHOT_BODY_LIMIT, or a body at the limit could never be read');
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -117,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretKey: e.EARSHOT_SECRET_KEY,
     dataDir: e.EARSHOT_DATA_DIR,
     bodyLimitBytes: e.EARSHOT_BODY_LIMIT,
+    bodyBudgetBytes: e.EARSHOT_BODY_BUDGET,
     tokenCacheSeconds: e.EARSHOT_TOKEN_CACHE_SECONDS,
     ingestRateLimit: e.EARSHOT_INGEST_RATE_LIMIT,
     ingestBatchMax: e.EARSHOT_INGEST_BATCH_MAX,

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { createApp } from './http/app.js';
+import { BodyBudget } from './http/body-budget.js';
 import { createMetrics } from './http/metrics.js';
 import { createLogger } from './logger.js';
 import { recordingSettings } from './media/recording-settings.js';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   await scheduler.start();
   await sourceJobs.start();
 
-  const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, version: VERSION, trustedProxies: config.trustedProxies });
+  const app = createApp({ services, metrics, logger, bodyLimitBytes: config.bodyLimitBytes, bodyBudget: new BodyBudget(config.bodyBudgetBytes), version: VERSION, trustedProxies: config.trustedProxies });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ port: info.port, version: VERSION, database: database.kind, publicUrl: config.publicUrl }, 'earshot listening');
   });

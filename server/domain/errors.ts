@@ -71,6 +71,14 @@ export class Unavailable extends Error {
   }
 }
 
+/** The process holds as many request bodies as its budget allows (EARSHOT_BODY_BUDGET): 503, retry shortly. */
+export class Overloaded extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('the server is reading as many request bodies as it may hold; retry shortly');
+    this.name = 'Overloaded';
+  }
+}
+
 /** A request that cannot be read at all (malformed JSON, bad encoding): 400. */
 export class BadRequest extends DomainError {}
 

@@ -8,7 +8,8 @@ import { adminAuth, adminOrIntegrationAuth } from './auth.js';
 import { clientAddressMiddleware } from './client-address.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { handleError, respondError } from './errors.js';
-import { bodyLimit } from './request-body.js';
+import { BodyBudget } from './body-budget.js';
+import { bodyLimit, bufferedForm } from './request-body.js';
 import type { Metrics } from './metrics.js';
 import { departmentRoutes } from './routes/admin-departments.js';
 import { customFieldRoutes } from './routes/admin-custom-fields.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Request bytes all requests together may buffer (EARSHOT_BODY_BUDGET); 4 × bodyLimitBytes when not given. */
+  bodyBudget?: BodyBudget;
   version: string;
   /** Reverse proxies whose X-Forwarded-For is believed (EARSHOT_TRUSTED_PROXIES); none when not given. */
   trustedProxies?: string[];
@@ -38,8 +41,12 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** Console forms are small; only the operators CSV upload (multipart) takes up to the body limit. */
+const CONSOLE_FORM_LIMIT_BYTES = 16 * 1024;
+
 export function createApp(deps: AppDeps) {
   const { services, metrics, logger } = deps;
+  const budget = deps.bodyBudget ?? new BodyBudget(4 * deps.bodyLimitBytes);
   const app = new OpenAPIHono();
 
   // Keeps a caller's sane x-request-id (PBXes and proxies send their own), else makes one.
@@ -63,7 +70,7 @@ export function createApp(deps: AppDeps) {
   };
   app.use('/api/*', storableUrl);
   app.use('/media/*', storableUrl);
-  app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes));
+  app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes, budget));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
   // The clients API (and session tags on communications) takes the admin token or any integration's token.
   const clientApiAuth = adminOrIntegrationAuth(services.adminAuth, services.integrations);
@@ -94,7 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/crm_connectors', crmConnectorRoutes(services.crmConnectors));
   app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveries));
   app.route('/', docsRoutes(app, deps.version));
-  app.route('/console', consoleApp({ services, logger, version: deps.version, bodyLimitBytes: deps.bodyLimitBytes }));
+  app.route('/console', consoleApp({ services, logger, version: deps.version, formBody: bufferedForm(CONSOLE_FORM_LIMIT_BYTES, deps.bodyLimitBytes, budget) }));
 
   app.notFound((c) => respondError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => handleError(error, c, (e) => logger.error({ err: e, request_id: c.get('requestId') }, 'unhandled error')));

@@ -52,6 +52,7 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   connector_not_found: { status: 404, description: 'No CRM connector has this id.' },
   delivery_not_found: { status: 404, description: 'No CRM delivery has this id.' },
   rate_limited: { status: 429, description: 'Over a rate limit (per integration on ingest: EARSHOT_INGEST_RATE_LIMIT); retry after Retry-After seconds.' },
+  server_busy: { status: 503, description: 'The request bodies being read already fill EARSHOT_BODY_BUDGET; retry after Retry-After seconds.' },
   service_unavailable: { status: 503, description: 'The database is unreachable; retry after Retry-After seconds.' },
   internal_error: { status: 500, description: 'A fault on our side; the request id finds it in the log.' },
 };

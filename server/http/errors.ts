@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { DomainError, httpStatusOf, TooManyRequests, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { DomainError, httpStatusOf, Overloaded, TooManyRequests, Unavailable, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 
 export function errorBody(c: Context, code: string, message: string, details: ErrorDetail[] = []) {
   return { error: { code, message, details, request_id: c.get('requestId') as string } };
@@ -28,6 +28,10 @@ export function isUnavailable(error: unknown): boolean {
 export function handleError(error: unknown, c: Context, log: (error: unknown) => void) {
   if (error instanceof TooManyRequests) c.header('Retry-After', String(error.retryAfterSeconds));
   if (error instanceof DomainError) return respondError(c, httpStatusOf(error), error.code, error.message, error.details);
+  if (error instanceof Overloaded) {
+    c.header('Retry-After', String(error.retryAfterSeconds));
+    return respondError(c, 503, 'server_busy', error.message);
+  }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return respondError(c, status, status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : 'bad_request', error.message);

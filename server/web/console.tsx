@@ -2,8 +2,7 @@
 // admin token opens a session (HttpOnly, SameSite=Strict cookie; Secure behind https); every form carries
 // the session's CSRF token; failed sign-ins are rate-limited; security headers on every answer.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
@@ -31,7 +30,8 @@ export interface ConsoleDeps {
   services: Services;
   logger: Logger;
   version: string;
-  bodyLimitBytes: number;
+  /** Reads a form's body once the cheap checks pass: type, declared length, the process's body budget. */
+  formBody: MiddlewareHandler;
 }
 
 export const SESSION_COOKIE = 'earshot_session';
@@ -73,9 +73,11 @@ export function consoleApp(deps: ConsoleDeps) {
     await next();
     if (c.res.headers.get('content-type')?.startsWith('text/html')) c.header('cache-control', 'no-store');
   });
-  app.use(bodyLimit({ maxSize: deps.bodyLimitBytes, onError: (c) => errorPage(c as ConsoleContext, render, 413, 'The form is larger than this server accepts.') }));
+  const formBody = deps.formBody;
   app.onError((error, c) => {
     const status = errorPage.statusOf(error);
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') c.header('retry-after', String(retryAfter));
     if (status === 500) deps.logger.error({ err: error, request_id: c.get('requestId' as never) }, 'console error');
     return errorPage(c as ConsoleContext, render, status, status === 500 ? 'Something went wrong; the request id in the log identifies it.' : (error as Error).message);
   });
@@ -92,7 +94,12 @@ export function consoleApp(deps: ConsoleDeps) {
     setCookie(c, LOGIN_COOKIE, token, cookieOptions(c, 600));
     return render(c, 'Sign in', loginPage({ csrf: token, next: safeNext(c.req.query('next')) }));
   });
-  app.post('/login', async (c) => {
+  // A post without the form's cookie is refused before its body is read.
+  const loginCookie: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
+    if (!getCookie(c, LOGIN_COOKIE)) return errorPage(c, render, 403, 'The sign-in form expired; open it again.');
+    await next();
+  };
+  app.post('/login', loginCookie, formBody, async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
     if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, 'The sign-in form expired; open it again.');
@@ -125,9 +132,16 @@ export function consoleApp(deps: ConsoleDeps) {
       }
       c.set('session', session);
       c.set('sessionToken', token);
+      await next();
+    }),
+  );
+  // Only then is a form's body read, and its CSRF token checked.
+  app.use((c, next) => (SAFE_METHODS.has(c.req.method) ? next() : formBody(c, next)));
+  app.use(
+    createMiddleware<ConsoleEnv>(async (c, next) => {
       if (!SAFE_METHODS.has(c.req.method)) {
         const form = await c.req.parseBody();
-        if (!sameToken(session.csrfToken, form[CSRF_FIELD])) return errorPage(c, render, 403, 'The form’s security token is missing or stale; reload the page and try again.');
+        if (!sameToken(c.var.session.csrfToken, form[CSRF_FIELD])) return errorPage(c, render, 403, 'The form’s security token is missing or stale; reload the page and try again.');
       }
       await next();
     }),

@@ -1,5 +1,6 @@
 // What a console page module gets and gives: the services, a renderer that wraps content in the layout,
 // and helpers to read a posted form and turn a service's validation details into field errors.
+import { assertStorableFields } from '../domain/storable-text.js';
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -26,7 +27,7 @@ export interface ConsolePage {
   routes: (deps: PageDeps) => Hono<ConsoleEnv>;
 }
 
-/** The posted form's text fields (files and the CSRF token left out; repeated names keep the last). */
+/** The posted form's text fields (files and the CSRF token left out; repeated names keep the last); 422 for a NUL in any. */
 export async function formOf(c: ConsoleContext): Promise<Record<string, string>> {
   const body = await c.req.parseBody();
   const out: Record<string, string> = {};
@@ -34,6 +35,7 @@ export async function formOf(c: ConsoleContext): Promise<Record<string, string>>
     const last = Array.isArray(value) ? value.at(-1) : value;
     if (name !== CSRF_FIELD && typeof last === 'string') out[name] = last;
   }
+  assertStorableFields(Object.entries(out));
   return out;
 }
 

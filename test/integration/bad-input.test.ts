@@ -174,4 +174,12 @@ describe('NUL characters outside JSON bodies (Postgres cannot store them)', () =
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('NUL characters and lone surrogates are not accepted');
   });
+
+  it('in a console form field → 422 with a message, and nothing stored', async () => {
+    const client = await signIn(ctx);
+    const res = await client.post('/console/operators/departments', { department_name: 'Sales\u0000' });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('NUL characters and lone surrogates are not accepted');
+    expect(await ctx.db.selectFrom('departments').select('id').where('name', 'like', 'Sales%').execute()).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '../../server/http/app.js';
+import type { BodyBudget } from '../../server/http/body-budget.js';
 import { createMetrics } from '../../server/http/metrics.js';
 import { createLogger } from '../../server/logger.js';
 import type { Database } from '../../server/db/schema.js';
@@ -35,6 +36,8 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
 export interface TestContextOptions {
   bodyLimitBytes?: number;
   trustedProxies?: string[];
+  /** The process-wide request body budget (default: 4 × bodyLimitBytes). */
+  bodyBudget?: BodyBudget;
   /** Service settings, or a function of the test's database for settings that need it (a search index). */
   settings?: Partial<ServiceSettings> | ((db: Kysely<Database>) => Partial<ServiceSettings>);
 }
@@ -65,6 +68,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     version: 'test',
     trustedProxies: options.trustedProxies,
+    bodyBudget: options.bodyBudget,
   });
   const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

@@ -1,5 +1,6 @@
 // Operators and departments: the operator list (paged), create and edit forms, departments with a
 // create form, and a CSV import that reports every bad line.
+import { isStorableText } from '../../domain/storable-text.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { DepartmentView } from '../../services/departments.js';
@@ -70,6 +71,7 @@ export const operatorsPage: ConsolePage = {
       const file = body.file;
       const text = file instanceof File && file.size > 0 ? await file.text() : typeof body.csv === 'string' ? body.csv : '';
       if (!text.trim()) return listPage(c, { errors: { csv: 'choose a CSV file or paste the CSV' }, status: 422 });
+      if (!isStorableText(text)) return listPage(c, { errors: { csv: 'the CSV holds NUL characters or lone surrogates' }, status: 422 });
       try {
         return await listPage(c, { report: await services.operators.importCsv(text) });
       } catch (error) {
