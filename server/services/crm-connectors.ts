@@ -2,10 +2,11 @@
 // paths), secrets sealed with AES-256-GCM and never shown again, activate (resending what the last N days
 // left undelivered) and deactivate.
 import { z } from 'zod';
-import { CrmRulesSchema } from '../domain/crm-rules.js';
+import { crmRulesInput } from '../domain/crm-rules.js';
 import { NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 import { open, seal } from '../domain/secret-box.js';
 import { CONNECTOR_KINDS, type SupportedKind } from '../crm/connectors.js';
+import { listCustomFields } from '../db/repositories/custom-fields.js';
 import { findConnector, insertConnector, listConnectors, resumeConnector, updateConnector, type ConnectorRecord } from '../db/repositories/crm.js';
 import type { Executor } from '../db/repositories/executor.js';
 
@@ -59,7 +60,7 @@ export class CrmConnectors {
   async create(input: z.output<typeof CreateConnectorSchema>) {
     const kind = kindOf(input.kind);
     const config = check(kind.config, input.config, 'config');
-    const rules = check(CrmRulesSchema, input.rules, 'rules');
+    const rules = await this.checkRules(input.rules);
     const generated = input.secrets === undefined ? kind.generate?.() : undefined;
     const secrets = check(kind.secrets, input.secrets ?? generated, 'secrets');
     const row = await insertConnector(this.db, { name: input.name, kind: input.kind, config, rules, secrets: seal(this.secretKey, secrets), max_concurrency: input.max_concurrency });
@@ -77,10 +78,11 @@ export class CrmConnectors {
   async patch(id: string, input: z.output<typeof PatchConnectorSchema>) {
     const row = await this.row(id);
     const kind = kindOf(row.kind as SupportedKind);
+    const rules = input.rules !== undefined ? await this.checkRules(input.rules) : undefined;
     const updated = await updateConnector(this.db, id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.config !== undefined ? { config: check(kind.config, input.config, 'config') } : {}),
-      ...(input.rules !== undefined ? { rules: check(CrmRulesSchema, input.rules, 'rules') } : {}),
+      ...(rules !== undefined ? { rules } : {}),
       ...(input.secrets !== undefined ? { secrets: seal(this.secretKey, check(kind.secrets, input.secrets, 'secrets')) } : {}),
       ...(input.max_concurrency !== undefined ? { max_concurrency: input.max_concurrency } : {}),
     });
@@ -106,6 +108,12 @@ export class CrmConnectors {
   /** The connector's secrets, opened (for the delivery runner only). */
   secretsOf(row: ConnectorRecord): Record<string, unknown> {
     return open<Record<string, unknown>>(this.secretKey, row.secrets);
+  }
+
+  /** Rules as saved: checked against the custom fields defined now (an archived field takes no new values). */
+  private async checkRules(input: unknown) {
+    const fields = new Set((await listCustomFields(this.db)).filter((f) => !f.archived).map((f) => f.key));
+    return check(crmRulesInput(fields), input, 'rules');
   }
 
   private async row(id: string): Promise<ConnectorRecord> {
