@@ -11,7 +11,8 @@ export type CrmEvent = (typeof CRM_EVENTS)[number];
 /** Where a mapped value goes: the ticket/call record (webhooks: `fields`) or the client's contact (`contact_fields`). */
 export const MAPPING_ENTITIES = ['ticket', 'contact'] as const;
 
-const template = z
+/** A template: known variables only (checked again when the rules are saved, see crmRulesInput). */
+export const TemplateSchema = z
   .string()
   .max(5000)
   .superRefine((value, ctx) => {
@@ -27,7 +28,7 @@ export const CrmRulesSchema = z
     events: z.array(z.enum(CRM_EVENTS)).min(1).default(['call.finished', 'call.missed']),
     integrations: z.array(z.uuid()).max(1000).optional().describe('Only communications of these integrations; all when absent'),
     field_mapping: z
-      .array(z.object({ crm_field: z.string().min(1).max(200), value: template, entity: z.enum(MAPPING_ENTITIES).default('ticket') }).strict())
+      .array(z.object({ crm_field: z.string().min(1).max(200), value: TemplateSchema, entity: z.enum(MAPPING_ENTITIES).default('ticket') }).strict())
       .max(200)
       .default([])
       .superRefine((mapping, ctx) => {
@@ -38,7 +39,7 @@ export const CrmRulesSchema = z
           else seen.set(`${entry.entity}:${entry.crm_field}`, i);
         });
       }),
-    templates: z.object({ subject: template.optional(), client_name: template.optional(), comment: template.optional() }).strict().default({}),
+    templates: z.object({ subject: TemplateSchema.optional(), client_name: TemplateSchema.optional(), comment: TemplateSchema.optional() }).strict().default({}),
     phone_format: z.enum(PHONE_FORMATS).default('e164'),
     user_map: z.record(z.string().min(1).max(100), z.string().min(1).max(100)).default({}).describe('PBX extension or operator external_id → CRM user id'),
     duty_user: z.string().min(1).max(100).optional().describe('Gets missed-call tasks and calls of unmapped operators'),
