@@ -20,6 +20,9 @@ export interface HttpAnswer {
 
 export class DestinationRefused extends Error {}
 
+/** The vendor's token endpoint refused the refresh token: only an admin can mend the connector now. */
+export class RefreshRefused extends Error {}
+
 /** One request; rejects on network failure, timeout or a refused destination, resolves with any status. */
 export function request(url: URL, init: { method: string; headers: Record<string, string>; body?: string }, limits: HttpLimits): Promise<HttpAnswer> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -78,10 +81,12 @@ export function classify(answer: HttpAnswer, exchanges: Exchange[]): DeliveryOut
   return { kind: 'permanent', reason, exchanges };
 }
 
-/** A network failure as an outcome: a refused destination is permanent, the rest is worth retrying. */
+/** A failure as an outcome: a refused destination is permanent, a refused token refresh breaks the connector, the rest is worth retrying. */
 export function failure(error: unknown, exchanges: Exchange[]): DeliveryOutcome {
   const reason = error instanceof Error ? error.message : String(error);
-  return error instanceof DestinationRefused ? { kind: 'permanent', reason, exchanges } : { kind: 'retryable', reason, exchanges };
+  if (error instanceof DestinationRefused) return { kind: 'permanent', reason, exchanges };
+  if (error instanceof RefreshRefused) return { kind: 'auth_broken', reason, exchanges };
+  return { kind: 'retryable', reason, exchanges };
 }
 
 /** The first bytes of a body for the delivery log, with anything that looks like a token masked. */

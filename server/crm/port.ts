@@ -28,6 +28,22 @@ export interface Delivery {
   attempt: number;
   communication: CommunicationSnapshot;
   rules: CrmRules;
+  /** What earlier attempts of this delivery achieved (e.g. Bitrix24's CALL_ID), so a retry resumes at the failed step. */
+  progress?: DeliveryProgress;
+}
+
+export interface DeliveryProgress {
+  load(): Promise<Record<string, unknown>>;
+  save(progress: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * Keeps a connector's OAuth tokens: `refresh` is called with the access token the vendor refused and a grant
+ * that exchanges the refresh token; it grants once however many deliveries saw that token refused, persists
+ * the new secrets (sealed), and answers with them (or with what another delivery stored meanwhile).
+ */
+export interface TokenKeeper {
+  refresh(rejected: string, grant: (current: Record<string, unknown>) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>>;
 }
 
 /** What the delivery log keeps of an exchange (secrets never included). */

@@ -1,9 +1,11 @@
 // Usedesk (api_token of an API channel in every POST body): the client is found by phone (POST /clients)
 // or created from the client_name template (POST /create/client); an open ticket of the client in the
 // configured statuses gets the call as a comment (POST /create/comment), else — or always, when so
-// configured — a new ticket is created (POST /create/ticket) with its type, tag and assignee, and the
-// delivery key as additional_id.
-import { crmUserOf } from '../domain/crm-rules.js';
+// configured — a new ticket is created (POST /create/ticket, unless create_ticket is off) with its type, tag
+// (a template) and assignee, and the delivery key as additional_id. A missed call's ticket belongs to the
+// duty user: a reused ticket is reassigned to them (POST /update/ticket). Phones in subjects and messages
+// follow rules.phone_format; Usedesk's own phone fields take digits.
+import { responsibleFor } from '../domain/crm-rules.js';
 import { formatPhone } from '../domain/phone-number.js';
 import { render } from '../domain/templates.js';
 import { classify, excerpt, failure, request, type HttpAnswer, type HttpLimits } from './http-client.js';
@@ -18,6 +20,7 @@ export interface UsedeskConfig {
   ticket_type: 'question' | 'task' | 'problem' | 'incident';
   tag?: string | undefined;
   create_client: boolean;
+  create_ticket: boolean;
 }
 
 export interface UsedeskSecrets {
@@ -39,8 +42,8 @@ export class UsedeskConnector implements CrmConnector {
     const phone = c.client_phone_e164 ?? c.client_phone_number;
     if (!phone) return { kind: 'permanent', reason: 'the call has no client phone number; Usedesk clients are found by phone', exchanges };
     const missed = event === 'call.missed';
-    const values = templateValues(c, missed ? 'missed' : 'answered');
-    const assignee = crmUserOf(rules, missed ? null : (c.operator?.external_id ?? null));
+    const values = { ...templateValues(c, missed ? 'missed' : 'answered'), client_phone: formatPhone(phone, rules.phone_format) };
+    const assignee = responsibleFor(rules, event, c.operator?.external_id ?? null);
     const message = render(rules.templates.comment ?? '{{direction}} call {{client_phone}}, {{duration}} s, {{status}}. {{recording_url}}', values);
     try {
       const found = await this.post('/clients', { query: digits(phone).slice(-10), search_type: 'partial_match' }, exchanges);
@@ -59,10 +62,16 @@ export class UsedeskConnector implements CrmConnector {
         if (ticket) {
           // A retried delivery finds its own comment in the ticket (the delivery key is in it) and stops.
           if (typeof ticket.last_comment === 'string' && ticket.last_comment.includes(delivery.key)) return { kind: 'ok', exchanges };
+          if (missed && assignee && Number(ticket.assignee_id) !== Number(assignee)) {
+            const reassigned = await this.post('/update/ticket', { ticket_id: ticket.id, assignee_id: Number(assignee) }, exchanges);
+            if (!ok(reassigned)) return classify(reassigned, exchanges);
+          }
           const comment = await this.post('/create/comment', { ticket_id: ticket.id, message: `${message}<br><small>${delivery.key}</small>`, type: 'private', ...(assignee ? { user_id: Number(assignee) } : {}) }, exchanges);
           return classify(comment, exchanges);
         }
       }
+      if (!this.config.create_ticket) return { kind: 'ok', exchanges };
+      const tag = this.config.tag ? render(this.config.tag, values) : '';
       const ticket = await this.post(
         '/create/ticket',
         {
@@ -70,7 +79,7 @@ export class UsedeskConnector implements CrmConnector {
           message,
           ...(clientId !== undefined ? { client_id: clientId } : { client_id: 'new_client', client_phone: digits(phone) }),
           type: this.config.ticket_type,
-          ...(this.config.tag ? { tag: this.config.tag } : {}),
+          ...(tag ? { tag } : {}),
           ...(assignee ? { assignee_id: Number(assignee) } : {}),
           additional_id: delivery.key,
         },

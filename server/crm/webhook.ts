@@ -2,9 +2,8 @@
 // across retries so receivers dedupe), `webhook-timestamp` (unix seconds of the attempt) and
 // `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" keyed by the decoded whsec_ secret>`.
 import { createHmac } from 'node:crypto';
-import { crmUserOf } from '../domain/crm-rules.js';
+import { crmUserOf, mappedFields, missedCallTask } from '../domain/crm-rules.js';
 import { formatPhone } from '../domain/phone-number.js';
-import { render } from '../domain/templates.js';
 import { templateValues } from './template-values.js';
 import { classify, excerpt, failure, request, type HttpLimits } from './http-client.js';
 import type { CrmConnector, Delivery, DeliveryOutcome } from './port.js';
@@ -29,6 +28,7 @@ export function webhookPayload(delivery: Delivery) {
   const status = event === 'call.missed' ? 'missed' : 'answered';
   const values = templateValues(c, status);
   const phone = c.client_phone_e164 ?? c.client_phone_number;
+  const task = missedCallTask(rules, event, c.started_at, c.operator?.external_id ?? null);
   return {
     id: delivery.key,
     type: event,
@@ -36,10 +36,9 @@ export function webhookPayload(delivery: Delivery) {
       ...c,
       client_phone_formatted: phone ? formatPhone(phone, rules.phone_format) : null,
       crm_user: crmUserOf(rules, c.operator?.external_id ?? null) ?? null,
-      fields: Object.fromEntries(rules.field_mapping.map((m) => [m.crm_field, render(m.value, values)])),
-      ...(event === 'call.missed' && rules.missed_call_task.enabled
-        ? { task: { assignee: rules.duty_user ?? null, deadline: new Date(Date.parse(c.started_at) + rules.missed_call_task.deadline_hours * 3600_000).toISOString() } }
-        : {}),
+      fields: mappedFields(rules, 'ticket', values),
+      contact_fields: mappedFields(rules, 'contact', values),
+      ...(task ? { task: { assignee: task.assignee ?? null, deadline: task.deadline.toISOString() } } : {}),
     },
   };
 }

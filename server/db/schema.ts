@@ -240,6 +240,8 @@ export interface CrmDeliveriesTable {
   first_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   last_error: string | null;
+  /** What the adapter achieved in earlier attempts (0015). */
+  progress: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

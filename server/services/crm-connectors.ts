@@ -1,11 +1,16 @@
 // Use cases: CRM connectors for admins — create/patch with config, rules and secrets checked (422 with
 // paths), secrets sealed with AES-256-GCM and never shown again, activate (resending what the last N days
-// left undelivered) and deactivate.
+// left undelivered) and deactivate; for the delivery runner, adapters opened with what they keep between
+// attempts (refreshed OAuth tokens, a delivery's progress).
 import { z } from 'zod';
-import { CrmRulesSchema } from '../domain/crm-rules.js';
+import { crmRulesInput, type CrmRules } from '../domain/crm-rules.js';
 import { NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 import { open, seal } from '../domain/secret-box.js';
-import { CONNECTOR_KINDS, type SupportedKind } from '../crm/connectors.js';
+import { CONNECTOR_KINDS, openConnector, type RuleIssue, type SupportedKind } from '../crm/connectors.js';
+import { RefreshRefused, type HttpLimits } from '../crm/http-client.js';
+import type { CrmConnector, DeliveryProgress, TokenKeeper } from '../crm/port.js';
+import { findDeliveryProgress, replaceConnectorSecrets, saveDeliveryProgress } from '../db/repositories/crm-state.js';
+import { listCustomFields } from '../db/repositories/custom-fields.js';
 import { findConnector, insertConnector, listConnectors, resumeConnector, updateConnector, type ConnectorRecord } from '../db/repositories/crm.js';
 import type { Executor } from '../db/repositories/executor.js';
 
@@ -37,11 +42,12 @@ interface KindSchemas {
   config: z.ZodType<Record<string, unknown>>;
   secrets: z.ZodType<Record<string, unknown>>;
   generate?: (() => Record<string, unknown>) | undefined;
+  ruleIssues: (rules: CrmRules) => RuleIssue[];
 }
 const kindOf = (kind: SupportedKind): KindSchemas => CONNECTOR_KINDS[kind] as KindSchemas;
 
-const issuesAt = (prefix: string, error: z.ZodError): ErrorDetail[] =>
-  error.issues.map((issue) => ({ path: [prefix, ...issue.path.map(String)].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]'), code: 'invalid_value', message: issue.message }));
+const pathOf = (prefix: string, path: ReadonlyArray<PropertyKey>) => [prefix, ...path.map(String)].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+const issuesAt = (prefix: string, error: z.ZodError): ErrorDetail[] => error.issues.map((issue) => ({ path: pathOf(prefix, issue.path), code: 'invalid_value', message: issue.message }));
 
 function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
   const parsed = schema.safeParse(value);
@@ -50,6 +56,9 @@ function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
 }
 
 export class CrmConnectors {
+  /** Token refreshes under way, per connector: deliveries refused at once share one grant. */
+  private readonly refreshing = new Map<string, Promise<Record<string, unknown>>>();
+
   constructor(
     private readonly db: Executor,
     private readonly secretKey: string,
@@ -59,7 +68,7 @@ export class CrmConnectors {
   async create(input: z.output<typeof CreateConnectorSchema>) {
     const kind = kindOf(input.kind);
     const config = check(kind.config, input.config, 'config');
-    const rules = check(CrmRulesSchema, input.rules, 'rules');
+    const rules = await this.checkRules(kind, input.rules);
     const generated = input.secrets === undefined ? kind.generate?.() : undefined;
     const secrets = check(kind.secrets, input.secrets ?? generated, 'secrets');
     const row = await insertConnector(this.db, { name: input.name, kind: input.kind, config, rules, secrets: seal(this.secretKey, secrets), max_concurrency: input.max_concurrency });
@@ -77,10 +86,11 @@ export class CrmConnectors {
   async patch(id: string, input: z.output<typeof PatchConnectorSchema>) {
     const row = await this.row(id);
     const kind = kindOf(row.kind as SupportedKind);
+    const rules = input.rules !== undefined ? await this.checkRules(kind, input.rules) : undefined;
     const updated = await updateConnector(this.db, id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.config !== undefined ? { config: check(kind.config, input.config, 'config') } : {}),
-      ...(input.rules !== undefined ? { rules: check(CrmRulesSchema, input.rules, 'rules') } : {}),
+      ...(rules !== undefined ? { rules } : {}),
       ...(input.secrets !== undefined ? { secrets: seal(this.secretKey, check(kind.secrets, input.secrets, 'secrets')) } : {}),
       ...(input.max_concurrency !== undefined ? { max_concurrency: input.max_concurrency } : {}),
     });
@@ -106,6 +116,58 @@ export class CrmConnectors {
   /** The connector's secrets, opened (for the delivery runner only). */
   secretsOf(row: ConnectorRecord): Record<string, unknown> {
     return open<Record<string, unknown>>(this.secretKey, row.secrets);
+  }
+
+  /** Rules as saved: checked against the custom fields defined now (an archived field takes no new values) and what the kind can send. */
+  private async checkRules(kind: KindSchemas, input: unknown): Promise<CrmRules> {
+    const fields = new Set((await listCustomFields(this.db)).filter((f) => !f.archived).map((f) => f.key));
+    const rules = check(crmRulesInput(fields), input, 'rules');
+    const issues = kind.ruleIssues(rules);
+    if (issues.length > 0) throw new Unprocessable('validation_failed', 'rules is not valid', issues.map((issue) => ({ path: pathOf('rules', issue.path), code: 'invalid_value', message: issue.message })));
+    return rules;
+  }
+
+  /** The adapter of a stored connector, refreshing its OAuth tokens through this service. */
+  open(row: ConnectorRecord, limits: HttpLimits): CrmConnector {
+    return openConnector(row.kind as SupportedKind, row.config, this.secretsOf(row), limits, this.keeperOf(row.id));
+  }
+
+  /** A delivery's progress, persisted with it. */
+  progressOf(deliveryId: string): DeliveryProgress {
+    return { load: () => findDeliveryProgress(this.db, deliveryId), save: (progress) => saveDeliveryProgress(this.db, deliveryId, progress) };
+  }
+
+  private keeperOf(id: string): TokenKeeper {
+    return {
+      refresh: (rejected, grant) => {
+        const inFlight = this.refreshing.get(id);
+        if (inFlight) return inFlight;
+        const refreshed = this.refreshTokens(id, rejected, grant).finally(() => this.refreshing.delete(id));
+        this.refreshing.set(id, refreshed);
+        return refreshed;
+      },
+    };
+  }
+
+  /**
+   * Grants new tokens unless the stored access token is no longer the refused one (another delivery or
+   * process refreshed it: use theirs); stores them only over the secrets the grant started from. A refused
+   * grant still yields tokens someone else stored meanwhile (vendors that rotate refresh tokens refuse the old one).
+   */
+  private async refreshTokens(id: string, rejected: string, grant: (current: Record<string, unknown>) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    const before = await this.row(id);
+    const current = this.secretsOf(before);
+    if (current.access_token !== rejected) return current;
+    try {
+      const next = await grant(current);
+      if (await replaceConnectorSecrets(this.db, id, before.secrets, seal(this.secretKey, next))) return next;
+    } catch (error) {
+      if (!(error instanceof RefreshRefused)) throw error;
+      const stored = this.secretsOf(await this.row(id));
+      if (stored.access_token === rejected) throw error;
+      return stored;
+    }
+    return this.secretsOf(await this.row(id));
   }
 
   private async row(id: string): Promise<ConnectorRecord> {

@@ -5,7 +5,6 @@
 // credentials mark the connector broken and pause its deliveries until an admin reactivates it.
 import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff.js';
 import { CrmRulesSchema, crmEventOf, type CrmEvent } from '../domain/crm-rules.js';
-import { openConnector, type SupportedKind } from '../crm/connectors.js';
 import type { HttpLimits } from '../crm/http-client.js';
 import type { CommunicationSnapshot, DeliveryOutcome } from '../crm/port.js';
 import {
@@ -165,8 +164,8 @@ export class CrmDeliveries {
   private async deliver(connector: ConnectorRecord, delivery: ClaimedDelivery, communication: CommunicationSnapshot | undefined): Promise<DeliveryOutcome> {
     if (!communication) return { kind: 'permanent', reason: 'the communication no longer exists', exchanges: [] };
     try {
-      const adapter = openConnector(connector.kind as SupportedKind, connector.config, this.connectors.secretsOf(connector), this.settings.limits);
-      return await adapter.deliver({ key: delivery.delivery_key, event: delivery.event as CrmEvent, attempt: delivery.attempts, communication, rules: CrmRulesSchema.parse(connector.rules) });
+      const adapter = this.connectors.open(connector, this.settings.limits);
+      return await adapter.deliver({ key: delivery.delivery_key, event: delivery.event as CrmEvent, attempt: delivery.attempts, communication, rules: CrmRulesSchema.parse(connector.rules), progress: this.connectors.progressOf(delivery.id) });
     } catch (error) {
       return { kind: 'retryable', reason: error instanceof Error ? error.message : String(error), exchanges: [] };
     }

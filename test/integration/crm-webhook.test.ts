@@ -87,6 +87,11 @@ describe('a webhook connector', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ rules: { field_mapping: [{ crm_field: 'subject', value: 'a' }, { crm_field: 'subject', value: 'b' }] } }, 'rules.field_mapping[1].crm_field'],
       [{ rules: { field_mapping: [{ crm_field: 'subject', value: 'Hi {{client_nickname}}' }] } }, 'rules.field_mapping[0].value'],
+      [{ rules: { field_mapping: [{ crm_field: 'cf_a', value: '{{custom_fields.unknown}}' }] } }, 'rules.field_mapping[0].value'],
+      [{ rules: { field_mapping: [{ crm_field: 'cf_a', value: '{{custom_fields.constructor}}' }] } }, 'rules.field_mapping[0].value'],
+      [{ rules: { templates: { subject: 'Call {{client_phone' } } }, 'rules.templates.subject'],
+      [{ rules: { field_mapping: [{ crm_field: 'Subject', value: 'a' }, { crm_field: ' subject ', value: 'b' }] } }, 'rules.field_mapping[1].crm_field'],
+      [{ rules: JSON.parse('{"user_map": {"__proto__": "5"}}') as Record<string, unknown> }, 'rules.user_map.__proto__'],
       [{ rules: { events: ['call.exploded'] } }, 'rules.events[0]'],
       [{ rules: { phone_format: 'roman' } }, 'rules.phone_format'],
       [{ config: { url: 'ftp://x' } }, 'config.url'],
