@@ -3,6 +3,7 @@
 // source changes here, and every few minutes to pick up changes made by other processes.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { Conflict } from '../domain/errors.js';
 import type { DatabaseSignals } from '../db/signals.js';
 import type { PullSources } from '../services/pull-sources.js';
 import type { JobRecorder } from './scheduler.js';
@@ -59,7 +60,8 @@ export class SourceJobs {
     this.tasks.clear();
   }
 
-  private async runOnce(id: string): Promise<void> {
+  /** One scheduled run of a source; a run already under way (a manual one) makes it skip, not fail. */
+  async runOnce(id: string): Promise<void> {
     const name = `source:${id}`;
     try {
       await this.signals.exclusively(`earshot:job:${name}`, async () => {
@@ -69,6 +71,11 @@ export class SourceJobs {
           const stats = await this.sources.run(id);
           this.logger.info({ source: id, ...stats, rejected_samples: undefined }, 'pull source run finished');
         } catch (failure) {
+          if (failure instanceof Conflict) {
+            this.logger.info({ source: id }, 'pull source is being run right now; this tick skips it');
+            await this.recorder.finished(name, null);
+            return;
+          }
           error = failure instanceof Error ? failure.message : String(failure);
           this.logger.warn({ source: id, err: failure }, 'pull source run failed; its cursor stays, the next run resumes');
         }

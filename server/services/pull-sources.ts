@@ -11,8 +11,8 @@ import type { SourceRecordValues, SourceRow } from '../db/repositories/sources.j
 import { FetchFailed } from '../media/downloader.js';
 import { redactConfig, SOURCE_CONFIGS, type CreateSourceInput, type UpdateSourceInput } from '../sources/config.js';
 import type { OpenSource } from '../sources/open-source.js';
+import { findInFolder, unreadableFolder } from '../sources/recordings-folder.js';
 import { SourceUnreachable, type RecordingRef, type SourceRecord } from '../sources/port.js';
-import { findInFolder } from '../sources/recordings-folder.js';
 import type { CallIngest } from './call-ingest.js';
 import type { Recordings } from './recordings.js';
 
@@ -292,6 +292,10 @@ export class PullSources {
   }
 
   private async check(kind: SourceRow['kind'], config: Record<string, unknown>): Promise<void> {
+    if (typeof config.recordings_dir === 'string') {
+      const problem = await unreadableFolder(config.recordings_dir);
+      if (problem) throw invalid('config.recordings_dir', 'source_unreachable', problem);
+    }
     const adapter = this.open({ kind, config });
     try {
       await adapter.check();

@@ -18,6 +18,7 @@ export interface CdrCsvConfig {
 const CHUNK = 1 << 20;
 /** cdr_csv drops records over its 1024-byte buffer; anything longer is not a CDR line. */
 const MAX_LINE = 4096;
+const tooLong = `a line longer than ${MAX_LINE} bytes: skipped`;
 
 export class AsteriskCdrCsv implements PullSource {
   private readonly columns: string[];
@@ -59,12 +60,14 @@ export class AsteriskCdrCsv implements PullSource {
           offset += newline + 1;
           data = data.subarray(newline + 1);
           if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) continue;
-          const result = this.parseLine(line, at);
+          const result = line.length > MAX_LINE ? { at, reason: tooLong } : this.parseLine(line, at);
           if ('reason' in result) rejected.push(result);
           else records.push(result);
         }
-        if (data.length > MAX_LINE) {
-          rejected.push({ at: `byte ${offset}`, reason: `a line longer than ${MAX_LINE} bytes: skipped` });
+        // Only a remainder that holds no newline is a line still unread; when the page filled, the rest of
+        // the chunk is whole lines for the next page.
+        if (data.indexOf(0x0a) === -1 && data.length > MAX_LINE) {
+          rejected.push({ at: `byte ${offset}`, reason: tooLong });
           const skip = data.indexOf(0x0a);
           if (skip === -1) break; // the rest of the over-long line comes later; the cursor waits before it
           offset += skip + 1;

@@ -1,7 +1,8 @@
 // Finds a call's recording in a MixMonitor-style folder (<root>/YYYY/MM/DD/<name>): by the basename the
 // CDR names, or by the uniqueid FreePBX puts at the end of the name. Paths are built only from the
 // day's digits and from names the directory listing returned; the CDR's text is only compared.
-import { lstat, readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export type FolderLookup = { found: string } | { notYet: string } | { unsafe: string };
@@ -9,6 +10,17 @@ export type FolderLookup = { found: string } | { notYet: string } | { unsafe: st
 /** A WAV header alone: FreePBX treats files this small as no recording. */
 const EMPTY_RECORDING_BYTES = 44;
 const AUDIO_EXTENSIONS = /\.(wav|WAV|gsm|mp3|ogg|flac|opus|sln)$/;
+
+/** Why the recordings folder cannot be searched (missing, not a directory, not listable), or null when it can. */
+export async function unreadableFolder(root: string): Promise<string | null> {
+  try {
+    if (!(await stat(root)).isDirectory()) return `${root} is not a directory`;
+    await access(root, constants.R_OK | constants.X_OK);
+    return null;
+  } catch (error) {
+    return `cannot read ${root}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+}
 
 export function isSafeBasename(name: string): boolean {
   return name.length > 0 && name.length <= 255 && !/[/\\\0]/.test(name) && name !== '.' && name !== '..' && !name.startsWith('.');

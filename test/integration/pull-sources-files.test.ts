@@ -4,6 +4,10 @@
 import { appendFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { PostgresSignals } from '../../server/db/signals.js';
+import { SourceJobs } from '../../server/jobs/source-jobs.js';
+import { createLogger } from '../../server/logger.js';
 import { openSource } from '../../server/sources/open-source.js';
 import { PullSources } from '../../server/services/pull-sources.js';
 import { speech } from '../support/audio.js';
@@ -150,6 +154,23 @@ describe('Asterisk Master.csv with a recordings folder', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'source_running' } });
     await ctx.db.updateTable('sources').set({ running_until: null }).where('id', '=', sourceId).execute();
   });
+
+  it('a cron tick that meets a manual run skips quietly: the job log records no failure', async () => {
+    const pool = new pg.Pool({ connectionString: ctx.url, max: 2 });
+    const signals = new PostgresSignals(ctx.url, pool);
+    const jobs = new SourceJobs(ctx.services.pullSources, signals, ctx.services.jobRuns, createLogger('silent'));
+    try {
+      await ctx.db.updateTable('sources').set({ running_until: new Date(Date.now() + 60_000) }).where('id', '=', sourceId).execute();
+      await jobs.runOnce(sourceId);
+      const log = await ctx.db.selectFrom('job_runs').select(['failures', 'last_error']).where('name', '=', `source:${sourceId}`).executeTakeFirstOrThrow();
+      expect({ failures: Number(log.failures), last_error: log.last_error }).toEqual({ failures: 0, last_error: null });
+    } finally {
+      await ctx.db.updateTable('sources').set({ running_until: null }).where('id', '=', sourceId).execute();
+      await jobs.stop();
+      await signals.close();
+      await pool.end();
+    }
+  });
 });
 
 describe('bad source configs are refused at creation', () => {
@@ -164,6 +185,8 @@ describe('bad source configs are refused at creation', () => {
       [{ path: path.join(dir, 'Master.csv') }, { schedule: 'every day' }, 'validation_failed', 'schedule'],
       [{ path: path.join(dir, 'Master.csv') }, { integration_id: '00000000-0000-4000-8000-000000000000' }, 'validation_failed', 'integration_id'],
       [{ path: `${dir}/../x/Master.csv` }, {}, 'validation_failed', 'config.path'],
+      [{ path: path.join(dir, 'Master.csv'), recordings_dir: path.join(dir, 'no-such-folder') }, {}, 'source_unreachable', 'config.recordings_dir'],
+      [{ path: path.join(dir, 'Master.csv'), recordings_dir: path.join(dir, 'Master.csv') }, {}, 'source_unreachable', 'config.recordings_dir'],
     ];
     for (const [config, extra, code, at] of cases) {
       const { status, body } = await createSource(config, extra);
