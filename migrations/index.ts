@@ -10,6 +10,7 @@ import * as m0009 from './0009_chats_clients.js';
 import * as m0010 from './0010_crm.js';
 import * as m0011 from './0011_chat_closed.js';
 import * as m0012 from './0012_crm_outbox_when_connected.js';
+import * as m0014 from './0014_crm_delivery_runner.js';
 import * as m0015 from './0015_crm_delivery_progress.js';
 
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0010_crm': m0010,
   '0011_chat_closed': m0011,
   '0012_crm_outbox_when_connected': m0012,
+  '0014_crm_delivery_runner': m0014,
   '0015_crm_delivery_progress': m0015,
 };
 

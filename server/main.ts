@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(database.signals, services.jobRuns, logger);
   scheduler.register(searchSyncJob(services.searchSync, (report) => report.lagSeconds.forEach((s) => metrics.searchIndexLag.observe(s))));
   scheduler.register(mediaFetchJob(services.recordings));
-  scheduler.register(crmDeliveryJob(services.crmDeliveries));
+  scheduler.register(crmDeliveryJob(services.crmDeliveries, (error) => logger.error({ err: error }, 'a CRM connector drain failed')));
   const sourceJobs = new SourceJobs(services.pullSources, database.signals, services.jobRuns, logger);
   await scheduler.start();
   await sourceJobs.start();

@@ -1,6 +1,7 @@
 // Use case: deliver communications to CRMs. `crm` outbox rows fan out into one delivery per interested
-// connector (keyed connector × communication × event, so nothing is doubled); due deliveries are claimed
-// with a lease and attempted with bounded concurrency per connector; each attempt is logged. Failures back
+// connector (keyed connector × communication × event, so nothing is doubled; paused while the connector is
+// not active); each active connector drains its due deliveries on its own — claimed with a lease, attempted
+// at most max_concurrency at once — so a slow connector never holds up another; each attempt is logged. Failures back
 // off exponentially with jitter (Retry-After honoured) for up to 3 days, then dead-letter; broken
 // credentials mark the connector broken and pause its deliveries until an admin reactivates it.
 import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff.js';
@@ -12,12 +13,14 @@ import {
   claimDeliveries,
   countDeliveries,
   findCommunicationBriefs,
+  findConnector,
   findDelivery,
   insertAttempt,
   insertDeliveries,
   listAttempts,
   listConnectors,
   listDeliveries,
+  releaseDeliveries,
   requeueDeliveries,
   settleDelivery,
   type ClaimedDelivery,
@@ -52,6 +55,9 @@ const CRM_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 6 * 3600_000, maxAtte
 const THREE_DAYS_MS = 3 * 86_400_000;
 
 export class CrmDeliveries {
+  /** The connectors draining now; `again` asks a drain for one more turn (deliveries made due meanwhile). */
+  private readonly drains = new Map<string, { again: boolean; done: Promise<void> }>();
+
   constructor(
     private readonly db: Executor,
     private readonly connectors: CrmConnectors,
@@ -65,17 +71,70 @@ export class CrmDeliveries {
   }
 
   /**
-   * Fans out what the outbox announced, then attempts what is due, until a pass finds less than a full batch
-   * of either: rows committed meanwhile wake the next run, which takes them as one batch rather than a
-   * trickle of small ones.
+   * Fans out what the outbox announced, then has every active connector drain what is due, and resolves
+   * once all of them are idle (the CLI and tests; the job uses `tick`, which does not wait for the drains).
    */
   async run(): Promise<CrmRunReport> {
     const report: CrmRunReport = { fannedOut: 0, delivered: 0, retried: 0, dead: 0, paused: 0 };
+    report.fannedOut = await this.fanOutAll();
+    await Promise.all(await this.startDrains(report));
+    return report;
+  }
+
+  /**
+   * The job's pass: fans out, then starts a drain for each active connector not draining already (one that is
+   * draining takes another turn), without waiting for them: new outbox rows are fanned out at the next wake-up
+   * even while a connector is stuck on timeouts. A drain that fails is reported to `onDrainError`; its
+   * deliveries stay leased and are claimed again when the lease ends.
+   */
+  async tick(onDrainError: (error: unknown) => void): Promise<{ fannedOut: number; draining: number }> {
+    const fannedOut = await this.fanOutAll();
+    const drains = await this.startDrains({ fannedOut, delivered: 0, retried: 0, dead: 0, paused: 0 });
+    for (const drain of drains) drain.catch(onDrainError);
+    return { fannedOut, draining: drains.length };
+  }
+
+  /** Fans out batches until one is short: rows committed meanwhile wake the next run. */
+  private async fanOutAll(): Promise<number> {
+    let total = 0;
     for (;;) {
       const fanned = await this.fanOut();
-      const attempted = await this.attemptDue(report);
-      report.fannedOut += fanned;
-      if (fanned < this.batchSize && attempted < this.batchSize) return report;
+      total += fanned;
+      if (fanned < this.batchSize) return total;
+    }
+  }
+
+  private async startDrains(report: CrmRunReport): Promise<Promise<void>[]> {
+    const active = (await listConnectors(this.db)).filter((c) => c.state === 'active');
+    return active.map((connector) => {
+      const running = this.drains.get(connector.id);
+      if (running) {
+        running.again = true;
+        return running.done;
+      }
+      const drain = { again: false, done: Promise.resolve() };
+      drain.done = (async () => {
+        try {
+          do {
+            drain.again = false;
+            await this.drain(connector.id, report);
+          } while (drain.again);
+        } finally {
+          this.drains.delete(connector.id);
+        }
+      })();
+      this.drains.set(connector.id, drain);
+      return drain.done;
+    });
+  }
+
+  /** One connector's turn: claims and attempts its due deliveries batch after batch until a batch is short. */
+  private async drain(connectorId: string, report: CrmRunReport): Promise<void> {
+    for (;;) {
+      const connector = await findConnector(this.db, connectorId);
+      if (connector?.state !== 'active') return;
+      const attempted = await this.attemptDue(connector, report);
+      if (attempted < this.batchSize) return;
     }
   }
 
@@ -84,7 +143,7 @@ export class CrmDeliveries {
     const batch = await take(this.db, 'crm', this.batchSize);
     if (batch.length === 0) return 0;
     const [briefs, connectors] = await Promise.all([findCommunicationBriefs(this.db, [...new Set(batch.map((m) => m.key))]), listConnectors(this.db)]);
-    const wanted = connectors.filter((c) => c.state !== 'inactive').map((c) => ({ connector: c, rules: CrmRulesSchema.parse(c.rules) }));
+    const wanted = connectors.map((c) => ({ connector: c, rules: CrmRulesSchema.parse(c.rules) }));
     const deliveries: NewDelivery[] = [];
     for (const brief of briefs) {
       const event = crmEventOf(brief.kind, brief.duration_s, brief.direction, brief.closed_at);
@@ -92,7 +151,7 @@ export class CrmDeliveries {
       for (const { connector, rules } of wanted) {
         if (!rules.events.includes(event)) continue;
         if (rules.integrations && !rules.integrations.includes(brief.integration_id)) continue;
-        deliveries.push({ connector_id: connector.id, communication_id: brief.id, event, delivery_key: `${connector.id}:${brief.id}:${event}`, state: connector.state === 'broken' ? 'paused' : 'pending' });
+        deliveries.push({ connector_id: connector.id, communication_id: brief.id, event, delivery_key: `${connector.id}:${brief.id}:${event}`, state: connector.state === 'active' ? 'pending' : 'paused' });
       }
     }
     await this.db.transaction().execute(async (trx) => {
@@ -102,28 +161,30 @@ export class CrmDeliveries {
     return batch.length;
   }
 
-  /** Claims one batch of due deliveries and attempts them; returns how many it attempted. */
-  async attemptDue(report: CrmRunReport): Promise<number> {
-    const claimed = await claimDeliveries(this.db, this.batchSize, this.settings.leaseSeconds ?? 60);
+  /**
+   * Claims one batch of the connector's due deliveries and attempts them, at most max_concurrency at once.
+   * Broken credentials stop the batch at once: what was claimed and not yet sent goes back to the queue
+   * unattempted. Returns how many it claimed.
+   */
+  private async attemptDue(connector: ConnectorRecord, report: CrmRunReport): Promise<number> {
+    const claimed = await claimDeliveries(this.db, connector.id, this.batchSize, this.settings.leaseSeconds ?? 60);
     if (claimed.length === 0) return 0;
-    const [connectorRows, snapshots] = await Promise.all([listConnectors(this.db), this.snapshots([...new Set(claimed.map((d) => d.communication_id))])]);
-    const connectors = new Map(connectorRows.map((c) => [c.id, c]));
-    const byConnector = new Map<string, ClaimedDelivery[]>();
-    for (const d of claimed) byConnector.set(d.connector_id, [...(byConnector.get(d.connector_id) ?? []), d]);
-    await Promise.all(
-      [...byConnector].map(async ([connectorId, deliveries]) => {
-        const connector = connectors.get(connectorId)!;
-        const queue = [...deliveries];
-        const worker = async () => {
-          for (let next = queue.shift(); next; next = queue.shift()) await this.attempt(connector, next, snapshots.get(next.communication_id), report);
-        };
-        await Promise.all(Array.from({ length: Math.min(connector.max_concurrency, queue.length) }, worker));
-      }),
-    );
+    const snapshots = await this.snapshots([...new Set(claimed.map((d) => d.communication_id))]);
+    const queue = [...claimed];
+    let broken = false;
+    const worker = async () => {
+      while (!broken) {
+        const next = queue.shift();
+        if (!next) return;
+        if ((await this.attempt(connector, next, snapshots.get(next.communication_id), report)) === 'auth_broken') broken = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(connector.max_concurrency, queue.length) }, worker));
+    await releaseDeliveries(this.db, queue.map((d) => d.id));
     return claimed.length;
   }
 
-  private async attempt(connector: ConnectorRecord, delivery: ClaimedDelivery, communication: CommunicationSnapshot | undefined, report: CrmRunReport): Promise<void> {
+  private async attempt(connector: ConnectorRecord, delivery: ClaimedDelivery, communication: CommunicationSnapshot | undefined, report: CrmRunReport): Promise<DeliveryOutcome['kind']> {
     const startedAt = new Date();
     const outcome = await this.deliver(connector, delivery, communication);
     const last = outcome.exchanges.at(-1);
@@ -138,6 +199,11 @@ export class CrmDeliveries {
       response_excerpt: last?.excerpt ?? null,
       error: outcome.kind === 'ok' ? null : outcome.reason,
     });
+    await this.settle(connector, delivery, outcome, report);
+    return outcome.kind;
+  }
+
+  private async settle(connector: ConnectorRecord, delivery: ClaimedDelivery, outcome: DeliveryOutcome, report: CrmRunReport): Promise<void> {
     switch (outcome.kind) {
       case 'ok':
         report.delivered++;
@@ -219,8 +285,10 @@ export class CrmDeliveries {
     return (await listDeliveries(this.db, { communication_id: communicationId }, { limit: 100 })).map(view);
   }
 
-  async replay(id: string) {
-    await this.get(id);
+  /** Sends one delivery again; with `communicationId`, only a delivery of that communication (else 404). */
+  async replay(id: string, communicationId?: string) {
+    const delivery = await this.get(id);
+    if (communicationId !== undefined && delivery.communication_id !== communicationId) throw new NotFound('CRM delivery', 'delivery_not_found');
     await requeueDeliveries(this.db, [id]);
     return this.get(id);
   }

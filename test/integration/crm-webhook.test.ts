@@ -167,7 +167,7 @@ describe('a webhook connector', () => {
   it('resumes a delivery whose process died mid-attempt, without doubling it', async () => {
     const id = await post();
     await ctx.services.crmDeliveries.fanOut();
-    const claimed = await claimDeliveries(ctx.db, 10, 1); // a runner claims it… and dies
+    const claimed = await claimDeliveries(ctx.db, connectorId, 10, 1); // a runner claims it… and dies
     expect(claimed.map((d) => d.communication_id)).toEqual([id]);
     await run();
     expect(receiver.received).toHaveLength(0); // leased: nobody else takes it meanwhile
@@ -244,12 +244,27 @@ describe('a webhook connector', () => {
     expect((await chat('yesterday')).status).toBe(422);
   });
 
-  it('stops making deliveries for a deactivated connector', async () => {
+  it('sends nothing while deactivated: calls arriving meanwhile wait paused, and activation sends them once', async () => {
     expect((await json<{ state: string }>(await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/deactivate`))).state).toBe('inactive');
     const id = await post();
     await drain();
-    expect(await deliveriesOf(id)).toEqual([]);
+    expect((await deliveriesOf(id)).map((d) => d.state)).toEqual(['paused']);
     expect(receiver.received).toHaveLength(0);
-    await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/activate`, { resend_days: 0 });
+    const activated = await json<{ resent: number }>(await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/activate`, { resend_days: 1 }));
+    expect(activated.resent).toBe(1);
+    await drain();
+    expect(receiver.applied.size).toBe(1);
+    expect((await deliveriesOf(id)).map((d) => d.state)).toEqual(['delivered']);
+  });
+
+  it('a deactivated connector whose resend window misses a call leaves it unsent, dead with the reason', async () => {
+    await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/deactivate`);
+    const id = await post();
+    await drain();
+    await ctx.db.updateTable('crm_deliveries').set({ created_at: new Date(Date.now() - 10 * 86_400_000) } as never).where('communication_id', '=', id).execute();
+    expect((await json<{ resent: number }>(await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/activate`, { resend_days: 3 }))).resent).toBe(0);
+    await drain();
+    expect(receiver.received).toHaveLength(0);
+    expect((await deliveriesOf(id))[0]).toMatchObject({ state: 'dead', last_error: expect.stringContaining('older than the resend window') });
   });
 });

@@ -62,7 +62,7 @@ export async function resumeConnector(db: Executor, id: string, since: Date): Pr
   await db.updateTable('crm_connectors').set({ state: 'active', broken_reason: null, updated_at: sql`now()` }).where('id', '=', id).execute();
   const rows = await db
     .updateTable('crm_deliveries')
-    .set({ state: 'pending', next_attempt_at: sql`now()`, first_attempt_at: null, updated_at: sql`now()` })
+    .set({ state: 'pending', next_attempt_at: sql`now()`, attempts: 0, first_attempt_at: null, updated_at: sql`now()` })
     .where('connector_id', '=', id)
     .where('state', 'in', ['paused', 'dead'])
     .where('created_at', '>=', since)
@@ -91,11 +91,20 @@ export interface NewDelivery {
   state: 'pending' | 'paused';
 }
 
-/** Inserts deliveries; one that exists (same key) is left as it is. */
+/** Postgres binds at most 65,535 parameters per statement; a delivery row binds one per column. */
+const MAX_BIND_PARAMETERS = 65_535;
+const DELIVERY_INSERT_COLUMNS = 5;
+
+/** Inserts deliveries, in statements small enough to bind; one that exists (same key) is left as it is. */
 export async function insertDeliveries(db: Executor, deliveries: NewDelivery[]): Promise<number> {
-  if (deliveries.length === 0) return 0;
-  const rows = await db.insertInto('crm_deliveries').values(deliveries).onConflict((oc) => oc.column('delivery_key').doNothing()).returning('id').execute();
-  return rows.length;
+  const perStatement = Math.floor(MAX_BIND_PARAMETERS / DELIVERY_INSERT_COLUMNS);
+  let inserted = 0;
+  for (let start = 0; start < deliveries.length; start += perStatement) {
+    const chunk = deliveries.slice(start, start + perStatement);
+    const rows = await db.insertInto('crm_deliveries').values(chunk).onConflict((oc) => oc.column('delivery_key').doNothing()).returning('id').execute();
+    inserted += rows.length;
+  }
+  return inserted;
 }
 
 export interface ClaimedDelivery {
@@ -108,17 +117,35 @@ export interface ClaimedDelivery {
   first_attempt_at: Date;
 }
 
-/** Claims due deliveries of active connectors: counts the attempt and pushes next_attempt_at past the lease. */
-export async function claimDeliveries(db: Executor, limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+/** Claims due deliveries of one active connector: counts the attempt and pushes next_attempt_at past the lease. */
+export async function claimDeliveries(db: Executor, connectorId: string, limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
   const { rows } = await sql<ClaimedDelivery>`
     UPDATE crm_deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseSeconds}),
       first_attempt_at = coalesce(first_attempt_at, now()), updated_at = now()
     WHERE id IN (
       SELECT d.id FROM crm_deliveries d JOIN crm_connectors c ON c.id = d.connector_id AND c.state = 'active'
-      WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+      WHERE d.connector_id = ${connectorId} AND d.state = 'pending' AND d.next_attempt_at <= now()
       ORDER BY d.next_attempt_at LIMIT ${limit} FOR UPDATE OF d SKIP LOCKED)
     RETURNING id, connector_id, communication_id, event, delivery_key, attempts, first_attempt_at`.execute(db);
   return rows;
+}
+
+/**
+ * Gives claimed deliveries that were never sent back to the queue as they were before the claim: due now, the
+ * attempt not counted (a first claim also forgets its first attempt time). Their state is left alone.
+ */
+export async function releaseDeliveries(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('crm_deliveries')
+    .set({
+      attempts: sql`greatest(attempts - 1, 0)`,
+      first_attempt_at: sql`CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END`,
+      next_attempt_at: sql`now()`,
+      updated_at: sql`now()`,
+    })
+    .where('id', 'in', ids)
+    .execute();
 }
 
 export async function settleDelivery(db: Executor, id: string, outcome: { state: 'delivered' } | { state: 'pending'; delayMs: number; error: string } | { state: 'dead' | 'paused'; error: string }): Promise<void> {
@@ -191,6 +218,7 @@ export async function countDeliveries(db: Executor, filter: DeliveryFilter): Pro
   let query = db.selectFrom('crm_deliveries').select((eb) => eb.fn.countAll<string>().as('n'));
   if (filter.state) query = query.where('state', '=', filter.state);
   if (filter.connector_id) query = query.where('connector_id', '=', filter.connector_id);
+  if (filter.communication_id) query = query.where('communication_id', '=', filter.communication_id);
   if (filter.since) query = query.where('created_at', '>=', filter.since);
   if (filter.until) query = query.where('created_at', '<', filter.until);
   return Number((await query.executeTakeFirstOrThrow()).n);
@@ -219,12 +247,15 @@ export async function listAttempts(db: Executor, deliveryId: string) {
   return db.selectFrom('crm_delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempt').execute();
 }
 
-/** Puts deliveries back in the queue with a fresh retry budget (a manual replay); returns those moved. */
+/**
+ * Puts settled deliveries back in the queue with a fresh retry budget (a manual replay): due now, no attempts
+ * counted, so the backoff starts again from its first step; returns those moved.
+ */
 export async function requeueDeliveries(db: Executor, ids: string[]): Promise<number> {
   if (ids.length === 0) return 0;
   const rows = await db
     .updateTable('crm_deliveries')
-    .set({ state: 'pending', next_attempt_at: sql`now()`, first_attempt_at: null, updated_at: sql`now()` })
+    .set({ state: 'pending', next_attempt_at: sql`now()`, attempts: 0, first_attempt_at: null, updated_at: sql`now()` })
     .where('id', 'in', ids)
     .where('state', '<>', 'pending')
     .returning('id')
