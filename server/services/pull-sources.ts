@@ -183,8 +183,9 @@ export class PullSources {
       if (known.has(record.key) || fresh.has(record.key)) stats.seen_before++;
       else fresh.set(record.key, record);
     }
+    // Own keys only: a PBX party named "constructor" or "__proto__" must not resolve to a prototype member.
     const map = (source.config.extension_map ?? {}) as Record<string, string>;
-    const operatorOf = (party: string | null) => (party ? (map[party] ?? party) : null);
+    const operatorOf = (party: string | null) => (party ? (Object.hasOwn(map, party) ? map[party]! : party) : null);
     const candidates = [...fresh.values()].flatMap((r) => [operatorOf(r.from), operatorOf(r.to)]).filter((x): x is string => x !== null);
     const operators = new Set((await findOperatorsByExternalIds(this.db, [...new Set(candidates)])).filter((o) => o.active).map((o) => o.external_id));
 

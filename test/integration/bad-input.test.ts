@@ -72,6 +72,20 @@ describe('phone call ingestion refuses bad input and stores nothing', () => {
     expect(error.details.map((d) => d.path).sort()).toEqual(['direction', 'duration', 'media_url', 'nps', 'tags', 'transcript[0].speaker'].sort());
   });
 
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('direction %s (an Object.prototype name) → 422 at direction', async (direction) => {
+    const error = await expectError(await postCall(ctx, integration, callBody({ direction })), 422, 'validation_failed');
+    expect(error.details.map((d) => d.path)).toEqual(['direction']);
+  });
+
+  it.each([
+    ['uid', ''],
+    ['uid', '   '],
+    ['phone_call_chain_uid', ''],
+  ])('%s %j → 422: an empty id would merge every call that sends one', async (field, value) => {
+    const error = await expectError(await postCall(ctx, integration, callBody({ [field]: value })), 422, 'validation_failed');
+    expect(error.details.map((d) => d.path)).toEqual([field]);
+  });
+
   it('negative duration → 422 at duration', async () => {
     const error = await expectError(await postCall(ctx, integration, callBody({ duration: -1 })), 422, 'validation_failed');
     expect(error.details).toEqual([expect.objectContaining({ path: 'duration', code: 'too_small' })]);

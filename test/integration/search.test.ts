@@ -177,6 +177,16 @@ describe('sorting and paging', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('takes null as absent in every optional field, as clients send back next_cursor: null', async () => {
+    const page = await search({ q: null, filter: null, sort: null, limit: null, cursor: null });
+    expect(page.status, JSON.stringify(page.error)).toBe(200);
+    expect(page.items.length).toBe(Math.min(calls.length, 50));
+    const first = await search({ filter: { field: 'kind', op: 'eq', value: 'call' }, limit: 500, cursor: null });
+    expect(first.status).toBe(200);
+    expect(first.items).toHaveLength(40);
+    expect(first.next_cursor).toBeNull();
+  });
+
   it('sorts by duration desc with missing durations last, across pages', async () => {
     const seen: Array<{ id: string; duration: number | null }> = [];
     let cursor: string | null = null;

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { CUSTOM_FIELD_KEY, CUSTOM_FIELD_TYPES } from '../../domain/custom-field-types.js';
 import { isValidTimeZone } from '../../domain/timestamps.js';
-import { requiredText, text, uuid } from './common.js';
+import { absent, requiredText, text, uuid } from './common.js';
 
 export const CreateIntegrationSchema = z
   .object({
@@ -41,7 +41,7 @@ export const CreateOperatorSchema = z
     first_name: text().nullish(),
     last_name: text().nullish(),
     department_id: uuid.nullish(),
-    active: z.boolean().optional(),
+    active: absent(z.boolean()),
   })
   .openapi('CreateOperator');
 export const PatchOperatorSchema = CreateOperatorSchema.partial().openapi('PatchOperator');
@@ -82,18 +82,18 @@ export const DefineCustomFieldSchema = z
     key: CustomFieldKey,
     name: requiredText(),
     type: z.enum(CUSTOM_FIELD_TYPES),
-    options: options.optional(),
-    used_for_filtering: z.boolean().optional(),
-    used_for_evaluation: z.boolean().optional(),
+    options: absent(options),
+    used_for_filtering: absent(z.boolean()),
+    used_for_evaluation: absent(z.boolean()),
   })
   .openapi('DefineCustomField');
 export const PatchCustomFieldSchema = z
   .object({
-    name: requiredText().optional(),
-    type: z.string().optional().openapi({ description: 'Accepted only if unchanged' }),
-    options: options.optional().openapi({ description: 'Enum options; existing ones must stay' }),
-    used_for_filtering: z.boolean().optional(),
-    used_for_evaluation: z.boolean().optional(),
+    name: absent(requiredText()),
+    type: absent(z.string()).openapi({ description: 'Accepted only if unchanged' }),
+    options: absent(options).openapi({ description: 'Enum options; existing ones must stay' }),
+    used_for_filtering: absent(z.boolean()),
+    used_for_evaluation: absent(z.boolean()),
   })
   .openapi('PatchCustomField');
 export const CustomFieldSchema = z

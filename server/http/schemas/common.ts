@@ -5,6 +5,8 @@ import { ERROR_CODES } from '../error-codes.js';
 export const text = (max = 255) => z.string().max(max);
 export const requiredText = (max = 255) => z.string().trim().min(1, 'must not be empty').max(max);
 export const uuid = z.uuid();
+/** An optional request field where null means absent too: clients send back what they got (`"cursor": null`). */
+export const absent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
 export const ErrorSchema = z
   .object({

@@ -4,6 +4,8 @@ import { DIRECTION_SPELLINGS, normalizeDirection } from '../../domain/direction.
 import { text, requiredText } from './common.js';
 
 const optionalText = (max = 255) => text(max).nullish();
+/** An id from the source system: absent or null for none, never empty (an empty uid would merge every call that sends one). */
+const optionalId = () => text().refine((v) => v.trim() !== '', 'must not be empty').nullish();
 const httpUrl = z
   .string()
   .max(4096)
@@ -25,14 +27,14 @@ export const PhoneCallSchema = z
     operator_id: requiredText().openapi({ description: "The operator's external_id", example: 'operator@email.com' }),
     started_at: requiredText(64).openapi({ example: '2019-08-09T18:31:42+03:00' }),
     media_url: httpUrl.openapi({ description: 'Recording to fetch (required unless a multipart recording part is sent)' }),
-    uid: optionalText().openapi({ description: "The call's id in the source system; the same uid updates the call" }),
+    uid: optionalId().openapi({ description: "The call's id in the source system; the same uid updates the call" }),
     client_phone_number: optionalText(64),
     direction: z
       .string()
       .refine((v) => normalizeDirection(v) !== undefined, `must be one of ${DIRECTION_SPELLINGS.join(', ')}`)
       .nullish(),
     duration: z.number().min(0).max(10 * 24 * 3600).nullish().openapi({ description: 'Seconds' }),
-    phone_call_chain_uid: optionalText(),
+    phone_call_chain_uid: optionalId(),
     client: z
       .object({
         id: optionalText(),

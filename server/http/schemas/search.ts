@@ -1,6 +1,7 @@
 // The search request: filter AST, sort, paging.
 import { z } from '@hono/zod-openapi';
 import { SORTABLE_FIELDS } from '../../domain/sorting.js';
+import { absent } from './common.js';
 
 export const FilterNodeSchema = z.unknown().openapi('FilterNode', {
   description:
@@ -12,13 +13,10 @@ export const FilterNodeSchema = z.unknown().openapi('FilterNode', {
 
 export const SearchRequestSchema = z
   .object({
-    q: z.string().max(1000).optional().openapi({ description: 'Full text over transcripts, messages, client names and phones; case-insensitive; results carry a `highlight` excerpt' }),
-    filter: FilterNodeSchema.optional(),
-    sort: z
-      .array(z.object({ field: z.enum(SORTABLE_FIELDS), dir: z.enum(['asc', 'desc']).default('desc') }))
-      .max(3)
-      .optional(),
-    limit: z.number().int().min(1).max(500).optional(),
-    cursor: z.string().max(2000).optional(),
+    q: absent(z.string().max(1000)).openapi({ description: 'Full text over transcripts, messages, client names and phones; case-insensitive; results carry a `highlight` excerpt' }),
+    filter: absent(FilterNodeSchema),
+    sort: absent(z.array(z.object({ field: z.enum(SORTABLE_FIELDS), dir: z.enum(['asc', 'desc']).default('desc') })).max(3)),
+    limit: absent(z.number().int().min(1).max(500)),
+    cursor: absent(z.string().max(2000)),
   })
   .openapi('SearchRequest');
