@@ -1,7 +1,7 @@
 // scripts/repull-recordings as an admin runs it: a dry run counts, a real run finds recordings that
 // appeared since, a second run has nothing left (resume), bad arguments exit 2.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { speech } from '../support/audio.js';
@@ -33,6 +33,7 @@ describe('repull-recordings', () => {
     await createOperator(ctx, { external_id: '201' });
     const calls = [0, 1, 2].map((i) => ({ src: '201', dst: `+7495200000${i}`, start: `2024-10-0${i + 1} 10:00:00`, uniqueid: `172775160${i}.1` }));
     writeFileSync(path.join(dir, 'Master.csv'), calls.map((c) => cdrLine(c)).join(''));
+    mkdirSync(path.join(dir, 'monitor'), { recursive: true }); // a source's recordings_dir must exist when it is defined
     const res = await ctx.admin('POST', '/api/v1/admin/sources', {
       name: 'csv', kind: 'asterisk_cdr_csv', integration_id: integration.id, schedule: '0 * * * *',
       config: { path: path.join(dir, 'Master.csv'), recordings_dir: path.join(dir, 'monitor'), recording_wait_minutes: 0 },
