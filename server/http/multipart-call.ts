@@ -53,23 +53,29 @@ export async function readMultipartCall(c: Context, recordings: Recordings, fiel
       return;
     }
     recording = recordings.stage(stream, info.mimeType);
-    // A refusal before the part was read (its type is not audio) must still drain it, or the parser stalls.
+    // A refused recording (its type is not audio, or over the limit) stops reading: the part and the rest of
+    // the body are drained, not parsed, so the answer (415, 413) goes out at once instead of the parser stalling.
     recording.catch((error: Error) => {
       stream.resume();
       fail(error);
+      stopParsing();
     });
   });
   parser.on('filesLimit', () => fail(new Unprocessable('validation_failed', 'the request failed validation', [{ path: 'recording', code: 'too_big', message: 'one recording per call' }])));
   parser.on('fieldsLimit', () => fail(new Unprocessable('validation_failed', 'the request failed validation', [{ path: '', code: 'too_big', message: 'too many form fields' }])));
 
   const source = requestStream(c);
+  let stopParsing = () => {};
   await new Promise<void>((resolve) => {
-    parser.on('close', resolve);
-    parser.on('error', (error) => {
-      fail(new BadRequest('invalid_multipart', `the multipart body cannot be read: ${(error as Error).message}`));
+    stopParsing = () => {
       source.unpipe(parser);
       source.resume();
       resolve();
+    };
+    parser.on('close', resolve);
+    parser.on('error', (error) => {
+      fail(new BadRequest('invalid_multipart', `the multipart body cannot be read: ${(error as Error).message}`));
+      stopParsing();
     });
     source.pipe(parser);
   });

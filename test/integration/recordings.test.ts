@@ -1,6 +1,7 @@
 // Recordings on real Postgres and a real media store: uploads (raw and multipart), media_url fetching
 // from a local HTTP server, probing real speech, and the bad inputs around them.
 import { createServer, type Server } from 'node:http';
+import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -194,6 +195,45 @@ describe('multipart call with a recording part', () => {
     const res = await postForm(data);
     expect(res.status).toBe(415);
     expect(await ctx.db.selectFrom('communications').select('id').where('uid', '=', 'mp-json').execute()).toEqual([]);
+  });
+
+  it('answers 413 in the JSON error shape on a listening server when a streamed recording part is over the limit', async () => {
+    const server = serve({ fetch: ctx.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const boundary = 'earshot-boundary';
+      const head = Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="operator_id"\r\n\r\noperator@email.com\r\n` +
+          `--${boundary}\r\ncontent-disposition: form-data; name="started_at"\r\n\r\n2024-03-01T10:00:00+03:00\r\n` +
+          `--${boundary}\r\ncontent-disposition: form-data; name="recording"; filename="big.wav"\r\ncontent-type: audio/wav\r\n\r\n`,
+      );
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent === 0) controller.enqueue(head);
+          else if (sent < LIMIT * 3) controller.enqueue(new Uint8Array(64 * 1024));
+          else {
+            controller.enqueue(Buffer.from(`\r\n--${boundary}--\r\n`));
+            controller.close();
+          }
+          sent += sent === 0 ? 1 : 64 * 1024;
+        },
+      });
+      const before = await count('media');
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/integrations/${integration.id}/phone_calls`, {
+        method: 'POST',
+        headers: { authorization: integration.token, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+        duplex: 'half',
+        signal: AbortSignal.timeout(10_000),
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+      expect(await count('media')).toBe(before);
+      expect(stagingLeft()).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   it('answers 400 for a body that is not multipart at all despite the header', async () => {
