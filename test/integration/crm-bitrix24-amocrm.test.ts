@@ -147,7 +147,7 @@ describe('amoCRM calls', () => {
     amo.faults.push({ status: 429, body: { title: 'Too Many Requests', status: 429 }, headers: { 'retry-after': '1' } });
     const callId = await post();
     await ctx.services.crmDeliveries.run();
-    const waiting = await ctx.db.selectFrom('crm_deliveries').selectAll().where('communication_id', '=', callId).executeTakeFirstOrThrow();
+    const waiting = await ctx.db.selectFrom('crm_deliveries').selectAll().where('communication_id', '=', callId).where('connector_id', '=', id).executeTakeFirstOrThrow();
     expect(waiting.state).toBe('pending');
     expect(waiting.next_attempt_at.getTime() - Date.now()).toBeGreaterThan(500);
     await new Promise((r) => setTimeout(r, 1100));
