@@ -50,7 +50,7 @@ describe('the seed request', () => {
 });
 
 describe('ingestion rules', () => {
-  it('writes one outbox row per consumer in the same transaction, for the CRM only while a connector is not inactive', async () => {
+  it('writes one outbox row per consumer in the same transaction, for the CRM while any connector exists (a deactivated one keeps its deliveries paused)', async () => {
     const topicsOf = async (uid: string) => {
       const { id } = (await (await postCall(ctx, integration, callBody({ uid }))).json()) as { id: string };
       const rows = await ctx.db.selectFrom('outbox').select(['topic', 'key', 'payload']).where('key', '=', id).orderBy('topic').execute();
@@ -65,8 +65,9 @@ describe('ingestion rules', () => {
     expect(await topicsOf('outbox-crm')).toEqual(['crm', 'media', 'search']);
 
     expect((await ctx.admin('POST', `/api/v1/admin/crm_connectors/${connectorId}/deactivate`)).status).toBe(200);
-    expect(await topicsOf('outbox-crm-off')).toEqual(['media', 'search']);
+    expect(await topicsOf('outbox-crm-off')).toEqual(['crm', 'media', 'search']);
     await ctx.db.deleteFrom('crm_connectors').where('id', '=', connectorId).execute();
+    expect(await topicsOf('outbox-no-connector')).toEqual(['media', 'search']);
   });
 
   it.each([
