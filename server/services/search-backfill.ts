@@ -49,11 +49,11 @@ export function decodeBackfillCursor(cursor: string): { startedAt: Date; id: str
 /** The custom field values and warnings a communication would have with today's definitions, or null if unchanged. */
 export function reapplyCustomFields(row: RawCustomFields, definitions: ReadonlyMap<string, CustomFieldDefinition>) {
   const { values, warnings } = coerceCustomFields(definitions, row.raw_fields ?? {}, row.default_timezone);
-  const added = Object.keys(values).filter((key) => !(key in row.custom_fields));
+  const added = Object.keys(values).filter((key) => !Object.hasOwn(row.custom_fields, key));
   if (added.length === 0) return null;
   const customFields = { ...row.custom_fields, ...Object.fromEntries(added.map((key) => [key, values[key]])) };
   const kept = row.warnings.filter((w) => !w.path?.startsWith('custom_fields.'));
-  return { id: row.id, custom_fields: customFields, warnings: [...kept, ...warnings.filter((w) => !(w.path.slice('custom_fields.'.length) in customFields))] };
+  return { id: row.id, custom_fields: customFields, warnings: [...kept, ...warnings.filter((w) => !Object.hasOwn(customFields, w.path.slice('custom_fields.'.length)))] };
 }
 
 export class SearchBackfill {

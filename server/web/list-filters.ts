@@ -77,12 +77,13 @@ export function paramsOf(control: FilterControl): string[] {
   return [control.param];
 }
 
-export const SORTS: Record<string, { label: string; keys: SortKey[] }> = {
-  newest: { label: 'Newest first', keys: [{ field: 'started_at', dir: 'desc' }] },
-  oldest: { label: 'Oldest first', keys: [{ field: 'started_at', dir: 'asc' }] },
-  longest: { label: 'Longest first', keys: [{ field: 'duration', dir: 'desc' }] },
-  shortest: { label: 'Shortest first', keys: [{ field: 'duration', dir: 'asc' }] },
-};
+/** A Map, so `?sort=constructor` finds no order rather than Object's constructor. */
+export const SORTS: ReadonlyMap<string, { label: string; keys: SortKey[] }> = new Map([
+  ['newest', { label: 'Newest first', keys: [{ field: 'started_at', dir: 'desc' }] }],
+  ['oldest', { label: 'Oldest first', keys: [{ field: 'started_at', dir: 'asc' }] }],
+  ['longest', { label: 'Longest first', keys: [{ field: 'duration', dir: 'desc' }] }],
+  ['shortest', { label: 'Shortest first', keys: [{ field: 'duration', dir: 'asc' }] }],
+]);
 export const PAGE_SIZES = [25, 50, 100] as const;
 
 export interface ListRequest {
@@ -179,7 +180,7 @@ export function readListQuery(query: Record<string, string | undefined>, control
 
   const q = text('q');
   const sortName = get('sort') ?? 'newest';
-  const sort = SORTS[sortName];
+  const sort = SORTS.get(sortName);
   if (!sort) errors.sort = 'choose one of the listed orders';
   const limit = Number(get('limit') ?? 50);
   if (!(PAGE_SIZES as readonly number[]).includes(limit)) errors.limit = `choose ${PAGE_SIZES.join(', ')}`;
@@ -187,7 +188,7 @@ export function readListQuery(query: Record<string, string | undefined>, control
   return {
     q,
     filter: conditions.length > 0 ? { and: conditions } : undefined,
-    sort: (sort ?? SORTS.newest!).keys,
+    sort: (sort ?? SORTS.get('newest')!).keys,
     limit: (PAGE_SIZES as readonly number[]).includes(limit) ? limit : 50,
     cursor: cursor && cursor.length <= 2000 ? cursor : undefined,
     errors,

@@ -5,11 +5,12 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-};
+/** A Map, so `/api/docs/assets/constructor` is a 404 rather than Object's constructor. */
+const ASSETS = new Map([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['swagger-ui-standalone-preset.js', 'text/javascript; charset=utf-8'],
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>earshot API</title>
@@ -39,7 +40,7 @@ export function docsRoutes(api: OpenAPIHono, version: string) {
   app.get('/api/docs', (c) => c.html(PAGE));
   app.get('/api/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
-    const type = ASSETS[file];
+    const type = ASSETS.get(file);
     if (!type) return c.notFound();
     c.header('Content-Type', type);
     c.header('Cache-Control', 'public, max-age=86400');

@@ -8,6 +8,21 @@ export const uuid = z.uuid();
 /** An optional request field where null means absent too: clients send back what they got (`"cursor": null`). */
 export const absent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
+/**
+ * A JSON object checked by `schema` (a z.record) whose output keeps every own key of the input, `__proto__`
+ * included: zod's record assigns keys to a plain object, where `__proto__` is lost. The output has a null
+ * prototype, so no key resolves to an Object member either.
+ */
+export const ownRecord = (schema: z.ZodType<Record<string, unknown>>, description?: string) =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
+    })
+    .transform((value) => Object.assign(Object.create(null) as Record<string, unknown>, value))
+    .openapi({ type: 'object', additionalProperties: {}, ...(description ? { description } : {}) });
+
 export const ErrorSchema = z
   .object({
     error: z.object({

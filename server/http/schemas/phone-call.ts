@@ -1,7 +1,7 @@
 // The Qolio-compatible phone-call body.
 import { z } from '@hono/zod-openapi';
 import { DIRECTION_SPELLINGS, normalizeDirection } from '../../domain/direction.js';
-import { text, requiredText } from './common.js';
+import { ownRecord, requiredText, text } from './common.js';
 
 const optionalText = (max = 255) => text(max).nullish();
 /** An id from the source system: absent or null for none, never empty (an empty uid would merge every call that sends one). */
@@ -43,10 +43,7 @@ export const PhoneCallSchema = z
         last_name: optionalText(),
       })
       .nullish(),
-    custom_fields: z
-      .record(z.string().max(64), z.unknown())
-      .refine((v) => Object.keys(v).length <= 200, 'at most 200 custom fields')
-      .nullish(),
+    custom_fields: ownRecord(z.record(z.string().max(64), z.unknown()).refine((v) => Object.keys(v).length <= 200, 'at most 200 custom fields')).nullish(),
     nps: z.number().min(-1000).max(1000).nullish(),
     transcript: TranscriptSchema.nullish(),
     tags: z.array(requiredText(100)).max(100).nullish(),

@@ -77,7 +77,7 @@ function ListPage(props: { query: Record<string, string>; controls: FilterContro
         )}
         <fieldset class="inline">
           <legend>Order and page size</legend>
-          <SelectField name="sort" label="Order" value={query.sort ?? 'newest'} options={Object.entries(SORTS).map(([value, s]) => ({ value, label: s.label }))} errors={errors} />
+          <SelectField name="sort" label="Order" value={query.sort ?? 'newest'} options={[...SORTS].map(([value, s]) => ({ value, label: s.label }))} errors={errors} />
           <SelectField name="limit" label="Per page" value={query.limit ?? '50'} options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))} errors={errors} />
         </fieldset>
         <div class="actions">
