@@ -11,8 +11,24 @@ export function isValidTimeZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }
 
+/**
+ * The years a call, chat or filter bound can fall in. Outside them (year 0 reached a 500 on insert) the
+ * text is a typo or a zeroed field, refused like any other bad timestamp.
+ */
+export const TIMESTAMP_YEARS = { min: 1900, max: 2200 } as const;
+
 /** `defaultZone` is the integration's IANA zone used when the text carries none. */
 export function parseTimestamp(text: string, defaultZone: string | null): TimestampResult {
+  const result = parseAnyYear(text, defaultZone);
+  if (!result.ok) return result;
+  const year = result.date.getUTCFullYear();
+  if (year < TIMESTAMP_YEARS.min || year > TIMESTAMP_YEARS.max) {
+    return { ok: false, code: 'invalid_timestamp', message: `year ${year} is outside ${TIMESTAMP_YEARS.min}–${TIMESTAMP_YEARS.max}` };
+  }
+  return result;
+}
+
+function parseAnyYear(text: string, defaultZone: string | null): TimestampResult {
   const match = SHAPE.exec(text.trim());
   if (!match) return { ok: false, code: 'invalid_timestamp', message: 'expected ISO 8601, e.g. 2019-08-09T18:31:42+03:00' };
   const [, day, time, zone, trailing] = match;

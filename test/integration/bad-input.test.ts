@@ -86,6 +86,14 @@ describe('phone call ingestion refuses bad input and stores nothing', () => {
     expect(error.details.map((d) => d.path)).toEqual([field]);
   });
 
+  it.each(['0000-01-01T00:00:00Z', '0000-01-01T00:00:00+03:00', '1800-01-01T00:00:00Z', '2201-01-01T00:00:00Z'])(
+    'started_at %s (outside 1900–2200) → 422 at started_at, not 500',
+    async (startedAt) => {
+      const error = await expectError(await postCall(ctx, integration, callBody({ started_at: startedAt })), 422, 'invalid_timestamp');
+      expect(error.details.map((d) => d.path)).toEqual(['started_at']);
+    },
+  );
+
   it('negative duration → 422 at duration', async () => {
     const error = await expectError(await postCall(ctx, integration, callBody({ duration: -1 })), 422, 'validation_failed');
     expect(error.details).toEqual([expect.objectContaining({ path: 'duration', code: 'too_small' })]);
