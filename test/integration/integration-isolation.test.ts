@@ -2,8 +2,12 @@
 // communications answer 404 exactly like missing ids, lists show only A's (and shared) entries, and posting a
 // call with B's client id makes A's own client. A second check walks the OpenAPI document, so a route added
 // later that forgets the scope fails here too. Real Postgres through app.request().
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../support/context.js';
+import { migrationProvider } from '../../migrations/index.js';
+import { createTestContext, createTestDatabase, type TestContext } from '../support/context.js';
+import { dropDatabase } from '../support/test-database.js';
 import { callBody, createIntegration, postCall, seedWorld, type Integration } from '../support/fixtures.js';
 
 let ctx: TestContext;
@@ -210,5 +214,63 @@ describe('every route of the OpenAPI document an integration token reaches', () 
     }
     expect(checked.length).toBeGreaterThanOrEqual(12);
     expect(await snapshotOfB()).toEqual(before);
+  });
+});
+
+describe('migration 0019 (clients per integration)', () => {
+  it('splits a client shared by two integrations into one per integration, repeatably, and merges it back on down', async () => {
+    const { name, url } = await createTestDatabase();
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
+    const m0019 = (await migrationProvider.getMigrations())['0019_integration_isolation']!;
+    const rows = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(db)).rows;
+    const clients = () => rows<{ integration_id: string | null; external_id: string; first_name: string | null; split: boolean; calls: string[]; tags: string[]; attributes: unknown[]; aliases: string[] }>(sql`
+      SELECT (to_jsonb(cl) ->> 'integration_id')::uuid AS integration_id, cl.external_id, cl.first_name, to_jsonb(cl) ->> 'split_from' IS NOT NULL AS split,
+        array(SELECT uid FROM communications c WHERE c.client_id = cl.id ORDER BY uid) AS calls,
+        array(SELECT t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.client_id = cl.id ORDER BY t.name) AS tags,
+        array(SELECT v.value FROM client_attribute_values v WHERE v.client_id = cl.id) AS attributes,
+        array(SELECT a.external_id FROM client_aliases a WHERE a.client_id = cl.id) AS aliases
+      FROM clients cl ORDER BY cl.external_id, to_jsonb(cl) ->> 'split_from' IS NOT NULL`);
+    try {
+      await m0019.down!(db);
+      const [ia, ib, ic] = (await rows<{ id: string }>(sql`INSERT INTO integrations (name, token_hash) VALUES ('A', 'ha'), ('B', 'hb'), ('C', 'hc') RETURNING id`)).map((r) => r.id);
+      const [shared] = await rows<{ id: string }>(sql`INSERT INTO clients (external_id, first_name, phones) VALUES ('shared-x', 'Xena', '{+79990000001}') RETURNING id`);
+      await sql`INSERT INTO clients (external_id) VALUES ('orphan')`.execute(db);
+      await sql`INSERT INTO client_aliases (external_id, client_id) VALUES ('old-x', ${shared!.id})`.execute(db);
+      const [tag] = await rows<{ id: string }>(sql`INSERT INTO tags (scope, name) VALUES ('client', 'vip') RETURNING id`);
+      await sql`INSERT INTO client_tags (client_id, tag_id) VALUES (${shared!.id}, ${tag!.id})`.execute(db);
+      const [attribute] = await rows<{ id: string }>(sql`INSERT INTO client_attributes (name, type) VALUES ('tier', 'string') RETURNING id`);
+      await sql`INSERT INTO client_attribute_values (client_id, attribute_id, value) VALUES (${shared!.id}, ${attribute!.id}, '"gold"')`.execute(db);
+      await sql`
+        INSERT INTO communications (kind, integration_id, uid, started_at, client_id, raw, created_at) VALUES
+          ('call', ${ia}, 'a-1', now(), ${shared!.id}, '{}', now() - interval '2 days'),
+          ('call', ${ia}, 'a-2', now(), ${shared!.id}, '{}', now()),
+          ('call', ${ib}, 'b-1', now(), ${shared!.id}, '{}', now() - interval '1 day')`.execute(db);
+      expect(ic).toBeTruthy();
+
+      await m0019.up!(db);
+      const split = [
+        { integration_id: null, external_id: 'orphan', first_name: null, split: false, calls: [], tags: [], attributes: [], aliases: [] },
+        { integration_id: ia, external_id: 'shared-x', first_name: 'Xena', split: false, calls: ['a-1', 'a-2'], tags: ['vip'], attributes: ['gold'], aliases: ['old-x'] },
+        { integration_id: ib, external_id: 'shared-x', first_name: 'Xena', split: true, calls: ['b-1'], tags: ['vip'], attributes: ['gold'], aliases: ['old-x'] },
+      ];
+      expect(await clients()).toEqual(split);
+      await m0019.up!(db); // a second run finds nothing to split
+      expect(await clients()).toEqual(split);
+      // The batch function now upserts clients per integration.
+      const definition = async () => (await rows<{ d: string }>(sql`SELECT pg_get_functiondef('earshot_write_call_batch(jsonb)'::regprocedure) AS d`))[0]!.d;
+      expect(await definition()).toContain('ON CONFLICT (integration_id, external_id)');
+
+      await m0019.down!(db);
+      expect(await clients()).toEqual([
+        { integration_id: null, external_id: 'orphan', first_name: null, split: false, calls: [], tags: [], attributes: [], aliases: [] },
+        { integration_id: null, external_id: 'shared-x', first_name: 'Xena', split: false, calls: ['a-1', 'a-2', 'b-1'], tags: ['vip'], attributes: ['gold'], aliases: ['old-x'] },
+      ]);
+      expect(await definition()).toContain('ON CONFLICT (external_id)');
+      await m0019.up!(db);
+      expect(await clients()).toEqual(split);
+    } finally {
+      await db.destroy();
+      await dropDatabase(name);
+    }
   });
 });
