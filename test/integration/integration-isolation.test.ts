@@ -173,11 +173,12 @@ const BODIES = new Map<string, { type: string; body: string }>([
 ]);
 
 /**
- * Parameters that are names the caller chooses rather than ids of B's rows: an external client id names a client
- * per integration (A reaching "b-client" reaches A's own client of that id), and a session tag taken off a
- * communication is a label of A's own call. A 2xx is right for them as long as it neither shows nor changes B's data.
+ * An external client id names a client per integration: a POST with B's client id reaches (creates) A's own client
+ * of that id, which is right as long as it neither shows nor changes B's. A session tag taken off a communication
+ * is a label of A's own call, not an id of B's. Every other answer to B's ids must be a refusal.
  */
-const NAMES = new Set(['client_id', 'DELETE /api/v1/communications/{id}/tags/{tag} [tag]']);
+const reachesOwnClient = (method: string, target: string) => target === 'client_id' && method === 'post';
+const LABELS = new Set(['DELETE /api/v1/communications/{id}/tags/{tag} [tag]']);
 
 type Operation = { security?: Array<Record<string, unknown>>; parameters?: Array<{ name: string; in: string }>; requestBody?: unknown };
 
@@ -200,11 +201,17 @@ describe('every route of the OpenAPI document an integration token reaches', () 
         const ofB = new Map([...valuesOfB(), ['tag', path.startsWith('/api/v1/clients') ? ids.bClientTag : ids.bSessionTag]]);
         for (const target of idParams) {
           expect(ofB.has(target), `${route}: no value of B for the path parameter "${target}"; add one`).toBe(true);
+          if (target === 'client_id') {
+            // A client only B has (A has never named it), so a read of it can only be a read of B's.
+            const fresh = `b-only-${checked.length}`;
+            expect((await api('POST', `/api/v1/clients/${fresh}/attributes/${ids.bAttribute}`, { value: B.firstName }, b.token)).status).toBe(200);
+            ofB.set('client_id', fresh);
+          }
           const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent((name === target ? ofB.get(name) : own.get(name))!));
           const res = await ctx.app.request(url, { method: method.toUpperCase(), headers: { authorization: a.token, ...(body ? { 'content-type': body.type } : {}) }, ...(body ? { body: body.body } : {}) });
           const text = await res.text();
           checked.push(`${route} [${target}] → ${res.status}`);
-          if ((NAMES.has(target) || NAMES.has(`${route} [${target}]`)) && res.status < 300) {
+          if ((reachesOwnClient(method, target) || LABELS.has(`${route} [${target}]`)) && res.status < 300) {
             for (const marker of MARKERS) expect(text, `${route} with B's ${target} shows B's data`).not.toContain(marker);
             continue;
           }
