@@ -43,11 +43,15 @@ export interface OperatorsTable {
 
 export interface ClientsTable {
   id: Generated<string>;
+  /** The integration the client belongs to (external ids are unique per integration); null: none known (admin-only). */
+  integration_id: string | null;
   external_id: string;
   first_name: string | null;
   last_name: string | null;
   company_name: string | null;
   phones: ColumnType<string[], string[] | undefined, string[]>;
+  /** Set on the copies migration 0019 split off a client shared by several integrations. */
+  split_from: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -182,6 +186,8 @@ export interface MessagesTable {
 
 export interface ClientAttributesTable {
   id: Generated<string>;
+  /** The integration that defined it; null: shared (defined by the admin), every integration uses it. */
+  integration_id: string | null;
   name: string;
   type: 'string' | 'number' | 'boolean' | 'datetime';
   created_at: CreatedAt;
@@ -196,6 +202,8 @@ export interface ClientAttributeValuesTable {
 
 export interface TagsTable {
   id: Generated<string>;
+  /** The integration that created it; null: shared (created by the admin), every integration uses it. */
+  integration_id: string | null;
   scope: 'client' | 'session';
   name: string;
   archived: Generated<boolean>;
@@ -209,6 +217,7 @@ export interface ClientTagsTable {
 }
 
 export interface ClientAliasesTable {
+  integration_id: string | null;
   external_id: string;
   client_id: string;
   merged_at: CreatedAt;

@@ -126,3 +126,17 @@ export function httpStatusOf(error: DomainError): 400 | 401 | 403 | 404 | 409 | 
   if (error instanceof Unprocessable) return 422;
   return 400;
 }
+
+/** The admin token names a client or tag several integrations have, or creates a client, without `?integration_id=`. */
+export class IntegrationRequired extends Unprocessable {
+  constructor(message: string) {
+    super('integration_required', message, [{ path: 'integration_id', code: 'integration_required', message: 'name the integration' }]);
+  }
+}
+
+/** A shared tag (owned by no integration) changed with an integration's token: only the admin token changes it. */
+export class SharedEntryReadonly extends Forbidden {
+  constructor(what: string) {
+    super('shared_entry_readonly', `the ${what} is shared by every integration; only the admin token changes it`);
+  }
+}

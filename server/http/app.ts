@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { AddressList } from '../domain/client-address.js';
-import { adminAuth, adminOrIntegrationAuth } from './auth.js';
+import { adminAuth, adminOrIntegrationAuth, integrationQueryScope } from './auth.js';
 import { clientAddressMiddleware } from './client-address.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { handleError, respondError } from './errors.js';
@@ -72,12 +72,16 @@ export function createApp(deps: AppDeps) {
   app.use('/media/*', storableUrl);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes, budget));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
-  // The clients API (and session tags on communications) takes the admin token or any integration's token.
+  // The clients API (and session tags on communications) takes the admin token or any integration's token,
+  // scoped to the token's integration (the admin token: all, or the one ?integration_id= names).
   const clientApiAuth = adminOrIntegrationAuth(services.adminAuth, services.integrations);
+  const clientApiScope = integrationQueryScope(services.integrations);
+  const clientApi: MiddlewareHandler = (c, next) => clientApiAuth(c, async () => void (await clientApiScope(c, next)));
   const communicationsAuth = adminAuth(services.adminAuth);
-  app.use('/api/v1/communications/*', (c, next) => (/^\/api\/v1\/communications\/[^/]+\/tags(\/|$)/.test(c.req.path) ? clientApiAuth(c, next) : communicationsAuth(c, next)));
-  app.use('/api/v1/clients/*', clientApiAuth);
-  app.use('/api/v1/sessions/*', clientApiAuth);
+  app.use('/api/v1/communications/*', (c, next) => (/^\/api\/v1\/communications\/[^/]+\/tags(\/|$)/.test(c.req.path) ? clientApi(c, next) : communicationsAuth(c, next)));
+  app.use('/api/v1/clients/*', clientApi);
+  app.use('/api/v1/sessions/*', clientApi);
+  app.use('/api/v1/admin/clients/*', clientApiScope);
 
   app.route('/', healthRoutes(services.health, metrics));
   app.route('/api/v1/admin/integrations', integrationRoutes(services.integrations));

@@ -41,7 +41,7 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   // Chats and client cards (issue 6).
   duplicate_message_id: { status: 422, description: 'Two messages of one chat post share an id; nothing was stored.' },
   uid_is_a_call: { status: 409, description: 'The chat uid belongs to a call of this integration.' },
-  client_not_found: { status: 404, description: 'No client has this external id (or alias).' },
+  client_not_found: { status: 404, description: "No client of the caller's integrations has this external id (or alias); another integration's client answers the same." },
   attribute_exists: { status: 409, description: 'A client attribute with this name exists (case-insensitive).' },
   attribute_not_found: { status: 404, description: 'No client attribute has this id.' },
   invalid_attribute_value: { status: 422, description: "The value does not fit the attribute's type." },
@@ -49,6 +49,10 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   tag_not_found: { status: 404, description: 'No tag of this scope has this id or name (422 when attaching one).' },
   tag_archived: { status: 422, description: 'The tag is archived and cannot be attached.' },
   merge_same_client: { status: 422, description: 'A client cannot be merged into itself.' },
+  // Integration isolation (issue 16 item 19; docs/clients.md).
+  integration_required: { status: 422, description: 'The admin token names a client (or tag) several integrations have, or creates a client, without ?integration_id=.' },
+  merge_across_integrations: { status: 422, description: 'The two clients belong to different integrations; only clients of one integration merge.' },
+  shared_entry_readonly: { status: 403, description: 'A shared tag (created by the admin, used by every integration) changes only with the admin token.' },
   connector_not_found: { status: 404, description: 'No CRM connector has this id.' },
   delivery_not_found: { status: 404, description: 'No CRM delivery has this id.' },
   rate_limited: { status: 429, description: 'Over a rate limit (per integration on ingest: EARSHOT_INGEST_RATE_LIMIT); retry after Retry-After seconds.' },

@@ -4,6 +4,7 @@
 import { bury, complete, reschedule, take } from '../db/repositories/outbox.js';
 import { findDocumentSources } from '../db/repositories/communications.js';
 import { listAttributes } from '../db/repositories/clients.js';
+import { ALL_INTEGRATIONS } from '../domain/access-scope.js';
 import { listCustomFields } from '../db/repositories/custom-fields.js';
 import { clientAttributeKey } from '../domain/client-attributes.js';
 import type { Executor } from '../db/repositories/executor.js';
@@ -137,7 +138,7 @@ export class SearchSync {
   }
 
   private async currentSettings(): Promise<IndexSettings> {
-    const [rows, attributes] = await Promise.all([listCustomFields(this.db), listAttributes(this.db)]);
+    const [rows, attributes] = await Promise.all([listCustomFields(this.db), listAttributes(this.db, ALL_INTEGRATIONS)]);
     return {
       filterableCustomFields: rows
         .filter((r) => r.used_for_filtering && !r.archived)

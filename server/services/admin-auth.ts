@@ -37,17 +37,17 @@ export class AdminAuth {
   /**
    * Accepts the admin token from `client` unless that address is locked out. `alternative` may accept other
    * tokens (integration tokens on the clients API); only a token neither accepts counts as a failure.
+   * Returns what `alternative` returned when it accepted the token, undefined for the admin token.
    */
-  async authenticate(token: string | undefined, client: string, alternative?: (token: string) => Promise<unknown>): Promise<void> {
+  async authenticate<T>(token: string | undefined, client: string, alternative?: (token: string) => Promise<T>): Promise<T | undefined> {
     if (!token) throw new Unauthorized();
     if (await this.matches(token)) {
       await this.failures.succeeded(client, await this.failures.assertNotLocked(client));
-      return;
+      return undefined;
     }
     if (alternative) {
       try {
-        await alternative(token);
-        return;
+        return await alternative(token);
       } catch (error) {
         if (!(error instanceof Unauthorized)) throw error;
       }

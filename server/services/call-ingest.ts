@@ -39,8 +39,8 @@ export interface CallIngestOptions {
 export class CallIngest {
   private readonly committer: GroupCommitter<CallSubmission, IngestResult>;
   private readonly definitions: TtlCache<'all', Map<string, CustomFieldDefinition>>;
-  /** External ids of merged-away clients → the client they were merged into (few; reread like definitions). */
-  private readonly aliases: TtlCache<'all', Map<string, string>>;
+  /** Per integration, external ids of merged-away clients → the client they were merged into (few; reread like definitions). */
+  private readonly aliases: TtlCache<'all', Map<string, Map<string, string>>>;
 
   constructor(
     private readonly db: Executor,
@@ -79,7 +79,7 @@ export class CallIngest {
       const fields = coerceCustomFields(definitions, call.customFields, call.defaultZone);
       warnings[idx] = [...call.warnings, ...fields.warnings];
       const row = toRow(call, idx, fields.values, warnings[idx]!);
-      const merged = row.client_external_id === null ? undefined : aliases.get(row.client_external_id);
+      const merged = row.client_external_id === null ? undefined : aliases.get(row.integration_id)?.get(row.client_external_id);
       return merged === undefined ? row : { ...row, client_external_id: merged };
     });
     const written = await this.write(rows);

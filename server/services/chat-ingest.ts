@@ -29,8 +29,8 @@ export class ChatIngest {
       const fields = coerceCustomFields(await loadDefinitions(trx), chat.customFields, chat.defaultZone);
       const warnings = [...chat.warnings, ...fields.warnings];
       const client = chat.client
-        ? await upsertClient(trx, {
-            external_id: await resolveExternalId(trx, chat.client.externalId),
+        ? await upsertClient(trx, chat.integrationId, {
+            external_id: await resolveExternalId(trx, chat.integrationId, chat.client.externalId),
             first_name: chat.client.firstName,
             last_name: chat.client.lastName,
             company_name: chat.client.companyName,

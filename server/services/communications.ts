@@ -2,6 +2,7 @@
 import { listMessages } from '../db/repositories/chats.js';
 import { listDeliveries } from '../db/repositories/crm.js';
 import { listAttributes } from '../db/repositories/clients.js';
+import { ALL_INTEGRATIONS } from '../domain/access-scope.js';
 import { NotFound, Unavailable } from '../domain/errors.js';
 import { parseFilter } from '../domain/filters.js';
 import { DEFAULT_SORT, type SortKey } from '../domain/sorting.js';
@@ -40,7 +41,7 @@ export class Communications {
   }
 
   async search(input: SearchInput) {
-    const [definitions, attributes] = await Promise.all([loadDefinitions(this.db), listAttributes(this.db)]);
+    const [definitions, attributes] = await Promise.all([loadDefinitions(this.db), listAttributes(this.db, ALL_INTEGRATIONS)]);
     const byName = new Map(attributes.map((a) => [a.name.toLowerCase(), a]));
     const filter = input.filter === undefined || input.filter === null ? undefined : parseFilter(input.filter, definitions, 'filter', byName);
     const sort = input.sort?.length ? input.sort : DEFAULT_SORT;

@@ -79,6 +79,11 @@ export class Integrations {
     return row;
   }
 
+  /** Whether an integration has this id (active or not). */
+  async exists(id: string): Promise<boolean> {
+    return (await this.cache.get(id, () => findIntegrationWithHash(this.db, id))) !== undefined;
+  }
+
   /** The integration a token belongs to, for endpoints whose path names none (the clients API). */
   async authenticateToken(token: string | undefined): Promise<IntegrationRecord> {
     if (!token) throw new Unauthorized();

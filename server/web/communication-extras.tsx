@@ -3,6 +3,7 @@
 // routes those forms post to.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { ALL_INTEGRATIONS, integrationScope } from '../domain/access-scope.js';
 import { DomainError, NotFound } from '../domain/errors.js';
 import type { Services } from '../services/index.js';
 import { formatTime } from './format.js';
@@ -19,7 +20,8 @@ const TagForm = z.object({ tag: z.string().trim().min(1, 'name a tag').max(100) 
 export async function clientCardOf(services: Services, detail: Detail): Promise<Card | undefined> {
   if (!detail.client) return undefined;
   try {
-    return await services.clients.card(detail.client.id, 5);
+    // The console is the admin's: the card of the client of this communication's integration.
+    return await services.clients.card(integrationScope(detail.integration_id), detail.client.id, 5);
   } catch (error) {
     if (error instanceof NotFound) return undefined;
     throw error;
@@ -156,7 +158,7 @@ export function communicationActions(services: Services) {
     const parsed = TagForm.safeParse(await formOf(c));
     if (!parsed.success) return c.redirect(back(id, parsed.error.issues[0]!.message), 303);
     try {
-      await services.clients.tagCommunication(id, parsed.data.tag, attach);
+      await services.clients.tagCommunication(ALL_INTEGRATIONS, id, parsed.data.tag, attach);
     } catch (error) {
       if (error instanceof DomainError && !(error instanceof NotFound)) return c.redirect(back(id, error.message), 303);
       throw error;

@@ -141,8 +141,10 @@ describe('client attributes (the Twin flow)', () => {
     ]);
   });
 
-  it('creates a client on first sight through the attribute API', async () => {
-    expect((await api('POST', `/api/v1/clients/new-from-crm/attributes/${profession}`, { value: 'врач' })).status).toBe(200);
+  it('creates a client on first sight through the attribute API (in the integration of the token, or the one the admin names)', async () => {
+    expect((await api('POST', `/api/v1/clients/new-from-crm/attributes/${profession}`, { value: 'врач' }, integration.token)).status).toBe(200);
+    expect((await api('POST', `/api/v1/clients/new-from-admin/attributes/${profession}?integration_id=${integration.id}`, { value: 'врач' })).status).toBe(200);
+    expect((await json<{ id: string }>(await api('GET', '/api/v1/clients/new-from-admin', undefined, integration.token))).id).toBe('new-from-admin');
     expect((await json<{ id: string }>(await api('GET', '/api/v1/clients/new-from-crm'))).id).toBe('new-from-crm');
   });
 

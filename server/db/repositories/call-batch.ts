@@ -1,5 +1,6 @@
 // The group-committed ingest write: one call per batch to earshot_write_call_batch (migration 0002), which
-// matches operators, upserts clients and communications (by integration + uid) and writes their outbox rows.
+// matches operators, upserts clients (by integration + external id, 0019) and communications (by integration
+// + uid) and writes their outbox rows.
 import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 
@@ -37,7 +38,7 @@ export interface CallBatchResult {
 
 /**
  * Writes the rows whose operator exists and is active; returns one result per written row. Rows missing
- * from the result had no active operator. Rows are locked in (external_id) and (integration, uid) order
+ * from the result had no active operator. Rows are locked in (integration, external_id) and (integration, uid) order
  * so concurrent batches do not deadlock; a uid must appear once per batch.
  */
 export async function writeCallBatch(db: Executor, rows: CallBatchRow[]): Promise<CallBatchResult[]> {

@@ -2,10 +2,13 @@
 // tags, what their card shows, and merging two of them.
 import { sql } from 'kysely';
 import type { ClientAttributeType } from '../../domain/client-attributes.js';
+import type { AccessScope } from '../../domain/access-scope.js';
 import type { Executor } from './executor.js';
+import { ownedInScope, visibleInScope } from './scope.js';
 
 export interface ClientRecord {
   id: string;
+  integration_id: string | null;
   external_id: string;
   first_name: string | null;
   last_name: string | null;
@@ -15,6 +18,8 @@ export interface ClientRecord {
   updated_at: Date;
 }
 
+const CLIENT_COLUMNS = ['id', 'integration_id', 'external_id', 'first_name', 'last_name', 'company_name', 'phones', 'created_at', 'updated_at'] as const;
+
 export interface ClientValues {
   external_id: string;
   first_name?: string | null;
@@ -23,31 +28,62 @@ export interface ClientValues {
   phone?: string | null;
 }
 
-/** The external id a client is stored under: itself, or the client it was merged into. */
-export async function resolveExternalId(db: Executor, externalId: string): Promise<string> {
+/**
+ * The clients of the scope an external id names: the client of that id, or the one it was merged into (an
+ * alias counts within its own integration). Several only for a scope of several integrations.
+ */
+export async function findClientsByExternalId(db: Executor, access: AccessScope, externalId: string): Promise<ClientRecord[]> {
+  return db
+    .selectFrom('clients')
+    .select(CLIENT_COLUMNS)
+    .where(ownedInScope('integration_id', access))
+    .where((eb) =>
+      eb.or([
+        eb('external_id', '=', externalId),
+        eb.exists(eb.selectFrom('client_aliases as a').select('a.client_id').whereRef('a.client_id', '=', 'clients.id').where('a.external_id', '=', externalId)),
+      ]),
+    )
+    .orderBy('integration_id')
+    .execute();
+}
+
+/** The external id a client of this integration is stored under: itself, or the client it was merged into. */
+export async function resolveExternalId(db: Executor, integrationId: string, externalId: string): Promise<string> {
   const row = await db
     .selectFrom('client_aliases as a')
     .innerJoin('clients as c', 'c.id', 'a.client_id')
     .select('c.external_id')
+    .where('a.integration_id', '=', integrationId)
     .where('a.external_id', '=', externalId)
     .executeTakeFirst();
   return row?.external_id ?? externalId;
 }
 
-/** All aliases as alias → external id of the client it now names (few: one per merge). */
-export async function listAliases(db: Executor): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('client_aliases as a').innerJoin('clients as c', 'c.id', 'a.client_id').select(['a.external_id as alias', 'c.external_id']).execute();
-  return new Map(rows.map((r) => [r.alias, r.external_id]));
+/** All aliases as integration → alias → external id of the client it now names (few: one per merge). */
+export async function listAliases(db: Executor): Promise<Map<string, Map<string, string>>> {
+  const rows = await db
+    .selectFrom('client_aliases as a')
+    .innerJoin('clients as c', 'c.id', 'a.client_id')
+    .select(['c.integration_id', 'a.external_id as alias', 'c.external_id'])
+    .where('c.integration_id', 'is not', null)
+    .execute();
+  const byIntegration = new Map<string, Map<string, string>>();
+  for (const row of rows) {
+    const aliases = byIntegration.get(row.integration_id!) ?? new Map<string, string>();
+    aliases.set(row.alias, row.external_id);
+    byIntegration.set(row.integration_id!, aliases);
+  }
+  return byIntegration;
 }
 
-/** Creates the client on first sight; later sightings fill names and add phones. */
-export async function upsertClient(db: Executor, values: ClientValues): Promise<ClientRecord> {
+/** Creates the integration's client on first sight; later sightings fill names and add phones. */
+export async function upsertClient(db: Executor, integrationId: string, values: ClientValues): Promise<ClientRecord> {
   const phones = values.phone ? [values.phone] : [];
   return db
     .insertInto('clients')
-    .values({ external_id: values.external_id, first_name: values.first_name ?? null, last_name: values.last_name ?? null, company_name: values.company_name ?? null, phones })
+    .values({ integration_id: integrationId, external_id: values.external_id, first_name: values.first_name ?? null, last_name: values.last_name ?? null, company_name: values.company_name ?? null, phones })
     .onConflict((oc) =>
-      oc.column('external_id').doUpdateSet({
+      oc.columns(['integration_id', 'external_id']).doUpdateSet({
         first_name: sql`coalesce(excluded.first_name, clients.first_name)`,
         last_name: sql`coalesce(excluded.last_name, clients.last_name)`,
         company_name: sql`coalesce(excluded.company_name, clients.company_name)`,
@@ -55,38 +91,38 @@ export async function upsertClient(db: Executor, values: ClientValues): Promise<
         updated_at: sql`now()`,
       }),
     )
-    .returningAll()
-    .executeTakeFirstOrThrow() as Promise<ClientRecord>;
-}
-
-export async function findClient(db: Executor, externalId: string): Promise<ClientRecord | undefined> {
-  return db.selectFrom('clients').selectAll().where('external_id', '=', externalId).executeTakeFirst() as Promise<ClientRecord | undefined>;
+    .returning(CLIENT_COLUMNS)
+    .executeTakeFirstOrThrow();
 }
 
 // ---- attributes -------------------------------------------------------------------------------------
 
 export interface AttributeRecord {
   id: string;
+  integration_id: string | null;
   name: string;
   type: ClientAttributeType;
   created_at: Date;
 }
 
-export async function insertAttribute(db: Executor, name: string, type: ClientAttributeType): Promise<AttributeRecord | undefined> {
+const ATTRIBUTE_COLUMNS = ['id', 'integration_id', 'name', 'type', 'created_at'] as const;
+
+/** Undefined when the name is taken (attribute names are one namespace: search filters name them). */
+export async function insertAttribute(db: Executor, owner: string | null, name: string, type: ClientAttributeType): Promise<AttributeRecord | undefined> {
   return db
     .insertInto('client_attributes')
-    .values({ name, type })
+    .values({ integration_id: owner, name, type })
     .onConflict((oc) => oc.doNothing())
-    .returningAll()
+    .returning(ATTRIBUTE_COLUMNS)
     .executeTakeFirst();
 }
 
-export async function listAttributes(db: Executor): Promise<AttributeRecord[]> {
-  return db.selectFrom('client_attributes').selectAll().orderBy('name').execute();
+export async function listAttributes(db: Executor, access: AccessScope): Promise<AttributeRecord[]> {
+  return db.selectFrom('client_attributes').select(ATTRIBUTE_COLUMNS).where(visibleInScope('integration_id', access)).orderBy('name').execute();
 }
 
-export async function findAttribute(db: Executor, id: string): Promise<AttributeRecord | undefined> {
-  return db.selectFrom('client_attributes').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findAttribute(db: Executor, access: AccessScope, id: string): Promise<AttributeRecord | undefined> {
+  return db.selectFrom('client_attributes').select(ATTRIBUTE_COLUMNS).where('id', '=', id).where(visibleInScope('integration_id', access)).executeTakeFirst();
 }
 
 export async function setAttributeValue(db: Executor, clientId: string, attributeId: string, value: unknown): Promise<void> {
@@ -121,48 +157,64 @@ export type TagScope = 'client' | 'session';
 
 export interface TagRecord {
   id: string;
+  integration_id: string | null;
   scope: TagScope;
   name: string;
   archived: boolean;
   created_at: Date;
 }
 
-export async function insertTag(db: Executor, scope: TagScope, name: string): Promise<TagRecord | undefined> {
+const TAG_COLUMNS = ['id', 'integration_id', 'scope', 'name', 'archived', 'created_at'] as const;
+
+/** The owners whose tag names a tag of `owner` must not repeat: its own and the shared ones; for a shared tag, all. */
+const nameClashScope = (owner: string | null): AccessScope => (owner === null ? { kind: 'all' } : { kind: 'integrations', ids: [owner] });
+
+/** Undefined when the owner's tags or the shared ones (any tag, for a shared one) have the name. */
+export async function insertTag(db: Executor, owner: string | null, scope: TagScope, name: string): Promise<TagRecord | undefined> {
   return db
     .insertInto('tags')
-    .values({ scope, name })
+    .columns(['integration_id', 'scope', 'name'])
+    .expression(
+      db
+        .selectNoFrom([sql<string | null>`${owner}::uuid`.as('integration_id'), sql<TagScope>`${scope}`.as('scope'), sql<string>`${name}`.as('name')])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('tags').select('id').where('scope', '=', scope).where(sql`lower(name)`, '=', name.toLowerCase()).where(visibleInScope('integration_id', nameClashScope(owner)))))),
+    )
     .onConflict((oc) => oc.doNothing())
-    .returningAll()
+    .returning(TAG_COLUMNS)
     .executeTakeFirst();
 }
 
-export async function listTags(db: Executor, scope: TagScope, includeArchived: boolean): Promise<TagRecord[]> {
-  let query = db.selectFrom('tags').selectAll().where('scope', '=', scope).orderBy('name');
+export async function listTags(db: Executor, access: AccessScope, scope: TagScope, includeArchived: boolean): Promise<TagRecord[]> {
+  let query = db.selectFrom('tags').select(TAG_COLUMNS).where('scope', '=', scope).where(visibleInScope('integration_id', access)).orderBy('name').orderBy('integration_id');
   if (!includeArchived) query = query.where('archived', '=', false);
   return query.execute();
 }
 
-export async function findTag(db: Executor, scope: TagScope, idOrName: string): Promise<TagRecord | undefined> {
+/** The tags of the scope an id or a name names (several only for a scope of several integrations). */
+export async function findTags(db: Executor, access: AccessScope, scope: TagScope, idOrName: string): Promise<TagRecord[]> {
   return db
     .selectFrom('tags')
-    .selectAll()
+    .select(TAG_COLUMNS)
     .where('scope', '=', scope)
+    .where(visibleInScope('integration_id', access))
     .where((eb) => (/^[0-9a-f-]{36}$/i.test(idOrName) ? eb.or([eb('id', '=', idOrName), eb(sql`lower(name)`, '=', idOrName.toLowerCase())]) : eb(sql`lower(name)`, '=', idOrName.toLowerCase())))
-    .executeTakeFirst();
+    .orderBy('integration_id')
+    .execute();
 }
 
-/** Renames and/or archives; undefined when another tag of the scope has the name. */
-export async function updateTag(db: Executor, id: string, changes: { name?: string; archived?: boolean }): Promise<TagRecord | undefined> {
+/** Renames and/or archives; undefined when a tag the name would clash with (see insertTag) has the name. */
+export async function updateTag(db: Executor, tag: TagRecord, changes: { name?: string; archived?: boolean }): Promise<TagRecord | undefined> {
+  const name = changes.name;
   return db
     .updateTable('tags')
     .set(changes)
-    .where('id', '=', id)
+    .where('id', '=', tag.id)
     .where((eb) =>
-      changes.name === undefined
+      name === undefined
         ? sql<boolean>`true`
-        : eb.not(eb.exists(eb.selectFrom('tags as other').select('other.id').whereRef('other.scope', '=', 'tags.scope').where('other.id', '<>', id).where(sql`lower(other.name)`, '=', changes.name.toLowerCase()))),
+        : eb.not(eb.exists(eb.selectFrom('tags as other').select('other.id').where('other.scope', '=', tag.scope).where('other.id', '<>', tag.id).where(sql`lower(other.name)`, '=', name.toLowerCase()).where(visibleInScope('other.integration_id', nameClashScope(tag.integration_id))))),
     )
-    .returningAll()
+    .returning(TAG_COLUMNS)
     .executeTakeFirst();
 }
 
@@ -175,7 +227,7 @@ export async function detachClientTag(db: Executor, clientId: string, tagId: str
 }
 
 export async function listClientTags(db: Executor, clientId: string): Promise<TagRecord[]> {
-  return db.selectFrom('client_tags as ct').innerJoin('tags as t', 't.id', 'ct.tag_id').selectAll('t').where('ct.client_id', '=', clientId).where('t.archived', '=', false).orderBy('t.name').execute();
+  return db.selectFrom('client_tags as ct').innerJoin('tags as t', 't.id', 'ct.tag_id').select(TAG_COLUMNS.map((c) => `t.${c}` as const)).where('ct.client_id', '=', clientId).where('t.archived', '=', false).orderBy('t.name').execute();
 }
 
 /** Ids of the communications of the clients carrying a tag (their documents show the tag's name). */
@@ -184,29 +236,43 @@ export async function communicationsOfTaggedClients(db: Executor, tagId: string)
   return rows.map((r) => r.id);
 }
 
-/** Replaces a session tag's name inside every communication's tags; returns the ids changed. */
-export async function renameSessionTag(db: Executor, from: string, to: string): Promise<string[]> {
+/** Replaces a session tag's name inside the communications of the scope; returns the ids changed. */
+export async function renameSessionTag(db: Executor, access: AccessScope, from: string, to: string): Promise<string[]> {
   const rows = await db
     .updateTable('communications')
     .set({ tags: sql`array_replace(tags, ${from}, ${to})`, updated_at: sql`now()` })
     .where(sql<boolean>`tags @> ARRAY[${from}]::text[]`)
+    .where(ownedInScope('integration_id', access))
     .returning('id')
     .execute();
   return rows.map((r) => r.id);
 }
 
-export async function addCommunicationTag(db: Executor, communicationId: string, tag: string): Promise<string[] | undefined> {
+/** The integration of a communication of the scope; undefined when there is none with this id in the scope. */
+export async function findCommunicationIntegration(db: Executor, access: AccessScope, communicationId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('communications').select('integration_id').where('id', '=', communicationId).where(ownedInScope('integration_id', access)).executeTakeFirst();
+  return row?.integration_id;
+}
+
+export async function addCommunicationTag(db: Executor, access: AccessScope, communicationId: string, tag: string): Promise<string[] | undefined> {
   const row = await db
     .updateTable('communications')
     .set({ tags: sql`CASE WHEN tags @> ARRAY[${tag}]::text[] THEN tags ELSE tags || ARRAY[${tag}]::text[] END`, updated_at: sql`now()` })
     .where('id', '=', communicationId)
+    .where(ownedInScope('integration_id', access))
     .returning('tags')
     .executeTakeFirst();
   return row?.tags;
 }
 
-export async function removeCommunicationTag(db: Executor, communicationId: string, tag: string): Promise<string[] | undefined> {
-  const row = await db.updateTable('communications').set({ tags: sql`array_remove(tags, ${tag})`, updated_at: sql`now()` }).where('id', '=', communicationId).returning('tags').executeTakeFirst();
+export async function removeCommunicationTag(db: Executor, access: AccessScope, communicationId: string, tag: string): Promise<string[] | undefined> {
+  const row = await db
+    .updateTable('communications')
+    .set({ tags: sql`array_remove(tags, ${tag})`, updated_at: sql`now()` })
+    .where('id', '=', communicationId)
+    .where(ownedInScope('integration_id', access))
+    .returning('tags')
+    .executeTakeFirst();
   return row?.tags;
 }
 
@@ -216,13 +282,14 @@ export async function communicationIdsOfClient(db: Executor, clientId: string): 
   return (await db.selectFrom('communications').select('id').where('client_id', '=', clientId).execute()).map((r) => r.id);
 }
 
-/** Other clients sharing any phone number with this one. */
-export async function clientsSharingPhones(db: Executor, client: ClientRecord): Promise<Array<{ external_id: string; phones: string[] }>> {
+/** Other clients of the scope sharing any phone number with this one. */
+export async function clientsSharingPhones(db: Executor, access: AccessScope, client: ClientRecord): Promise<Array<{ external_id: string; integration_id: string | null; phones: string[] }>> {
   if (client.phones.length === 0) return [];
   return db
     .selectFrom('clients')
-    .select(['external_id', 'phones'])
+    .select(['external_id', 'integration_id', 'phones'])
     .where('id', '<>', client.id)
+    .where(ownedInScope('integration_id', access))
     .where(sql<boolean>`phones && ${client.phones}::text[]`)
     .orderBy('external_id')
     .limit(50)
@@ -230,7 +297,7 @@ export async function clientsSharingPhones(db: Executor, client: ClientRecord): 
 }
 
 /**
- * Moves everything of `from` onto `into`: communications, phones, names it lacks, tags, attribute values
+ * Moves everything of `from` onto `into` (clients of one integration): communications, phones, names it lacks, tags, attribute values
  * `into` has none of; `from` becomes an alias of `into` (and so do its own aliases). Returns the attributes
  * both had with different values (`into`'s kept).
  */
@@ -264,6 +331,6 @@ export async function mergeClients(db: Executor, into: ClientRecord, from: Clien
     .execute();
   await db.updateTable('client_aliases').set({ client_id: into.id }).where('client_id', '=', from.id).execute();
   await db.deleteFrom('clients').where('id', '=', from.id).execute();
-  await db.insertInto('client_aliases').values({ external_id: from.external_id, client_id: into.id }).execute();
+  await db.insertInto('client_aliases').values({ integration_id: into.integration_id, external_id: from.external_id, client_id: into.id }).execute();
   return conflicts;
 }

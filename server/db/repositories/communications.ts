@@ -1,7 +1,9 @@
 // Communications (calls and chats): reads by id and the select list search shares.
 import { sql } from 'kysely';
 import type { ClientAttributeType } from '../../domain/client-attributes.js';
+import type { AccessScope } from '../../domain/access-scope.js';
 import type { Executor } from './executor.js';
+import { ownedInScope } from './scope.js';
 
 export interface CommunicationDetail {
   id: string;
@@ -173,11 +175,12 @@ export async function countCreatedWithin(db: Executor, windows: number[]): Promi
 }
 
 /** A client's latest communications, calls and chats alike, for the client card. */
-export async function findCommunicationSummaries(db: Executor, clientId: string, limit: number) {
+export async function findCommunicationSummaries(db: Executor, access: AccessScope, clientId: string, limit: number) {
   return db
     .selectFrom('communications')
     .select(['id', 'kind', 'uid', 'channel', 'direction', 'started_at', 'duration_s', 'tags'])
     .where('client_id', '=', clientId)
+    .where(ownedInScope('integration_id', access))
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)

@@ -1,9 +1,11 @@
 // Clients, attributes and tags (Twin-style): client attributes and their values, client and session tag
 // dictionaries, tags on clients and on communications, the client card, and (admin) merging two clients.
-// `{client_id}` is the client's external id. Any integration token or the admin token opens these.
+// `{client_id}` is the client's external id. Any integration token or the admin token opens these; each sees
+// only its integration's clients, tags and attributes (and the shared ones), the admin token all (docs/clients.md).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { CLIENT_ATTRIBUTE_TYPES } from '../../domain/client-attributes.js';
 import type { Clients } from '../../services/clients.js';
+import { scopeOf } from '../auth.js';
 import { jsonBody } from '../json-body.js';
 import { errorResponses, requiredText } from '../schemas/common.js';
 
@@ -21,18 +23,21 @@ const TagChangeSchema = z
   .openapi('TagChange');
 const MergeSchema = z.object({ client_id: requiredText() }).strict().openapi('ClientMerge');
 
+/** Every route takes it: the admin token says whose client or tag it means; another integration's id is a 404. */
+const IntegrationQuery = z.object({ integration_id: z.uuid().optional().openapi({ param: { name: 'integration_id', in: 'query' }, description: "Narrows to one integration (the admin token: whose client or tag; needed to create a client). An integration's token naming another integration finds nothing." }) });
+
 type Route = Parameters<typeof createRoute>[0];
 const route = (app: OpenAPIHono, spec: Omit<Route, 'tags' | 'security'> & { tags?: string[] }) =>
-  app.openAPIRegistry.registerPath(createRoute({ tags: ['clients'], security, ...spec } as Route));
+  app.openAPIRegistry.registerPath(createRoute({ tags: ['clients'], security, ...spec, request: { query: IntegrationQuery, ...spec.request } } as Route));
 
 /** Tag dictionaries of one scope: client tags at /api/v1/clients/tags, session tags at /api/v1/sessions/tags. */
 function tagDictionary(app: OpenAPIHono, clients: Clients, scope: 'client' | 'session', base: string) {
-  route(app, { method: 'post', path: `${base}/tags`, summary: `Create a ${scope} tag (names are unique, case-insensitively)`, request: { body: { required: true, content: { 'application/json': { schema: TagSchema } } } }, responses: { 201: anyJson('The tag'), ...errorResponses(400, 401, 409, 422) } });
-  app.post(`${base}/tags`, jsonBody(TagSchema), async (c) => c.json(await clients.createTag(scope, c.get('body').tag), 201));
+  route(app, { method: 'post', path: `${base}/tags`, summary: `Create a ${scope} tag: the integration's own with its token, a shared one with the admin token (names are unique per integration and among shared tags, case-insensitively)`, request: { body: { required: true, content: { 'application/json': { schema: TagSchema } } } }, responses: { 201: anyJson('The tag'), ...errorResponses(400, 401, 409, 422) } });
+  app.post(`${base}/tags`, jsonBody(TagSchema), async (c) => c.json(await clients.createTag(scopeOf(c), scope, c.get('body').tag), 201));
   route(app, { method: 'get', path: `${base}/tags`, summary: `List ${scope} tags (?archived=true includes archived ones)`, responses: { 200: anyJson('{items}'), ...errorResponses(401) } });
-  app.get(`${base}/tags`, async (c) => c.json({ items: await clients.listTags(scope, c.req.query('archived') === 'true') }));
-  route(app, { method: 'patch', path: `${base}/tags/{tag}`, summary: `Rename or archive a ${scope} tag (by id or name)`, request: { params: z.object({ tag: param('tag') }), body: { required: true, content: { 'application/json': { schema: TagChangeSchema } } } }, responses: { 200: anyJson('The tag'), ...errorResponses(400, 401, 404, 409, 422) } });
-  app.patch(`${base}/tags/:tag`, jsonBody(TagChangeSchema), async (c) => c.json(await clients.updateTag(scope, c.req.param('tag'), c.get('body'))));
+  app.get(`${base}/tags`, async (c) => c.json({ items: await clients.listTags(scopeOf(c), scope, c.req.query('archived') === 'true') }));
+  route(app, { method: 'patch', path: `${base}/tags/{tag}`, summary: `Rename or archive a ${scope} tag (by id or name); shared tags only with the admin token`, request: { params: z.object({ tag: param('tag') }), body: { required: true, content: { 'application/json': { schema: TagChangeSchema } } } }, responses: { 200: anyJson('The tag'), ...errorResponses(400, 401, 403, 404, 409, 422) } });
+  app.patch(`${base}/tags/:tag`, jsonBody(TagChangeSchema), async (c) => c.json(await clients.updateTag(scopeOf(c), scope, c.req.param('tag'), c.get('body'))));
 }
 
 /** Mounted at /api/v1 behind the admin-or-integration token check. */
@@ -40,30 +45,30 @@ export function clientRoutes(clients: Clients) {
   const app = new OpenAPIHono();
 
   route(app, { method: 'post', path: '/clients/attributes', summary: 'Define a client attribute (string, number, boolean or datetime)', request: { body: { required: true, content: { 'application/json': { schema: AttributeSchema } } } }, responses: { 201: anyJson('{id, name, type}'), ...errorResponses(400, 401, 409, 422) } });
-  app.post('/clients/attributes', jsonBody(AttributeSchema), async (c) => c.json(await clients.defineAttribute(c.get('body').name, c.get('body').type), 201));
+  app.post('/clients/attributes', jsonBody(AttributeSchema), async (c) => c.json(await clients.defineAttribute(scopeOf(c), c.get('body').name, c.get('body').type), 201));
   route(app, { method: 'get', path: '/clients/attributes', summary: 'List client attributes', responses: { 200: anyJson('{items}'), ...errorResponses(401) } });
-  app.get('/clients/attributes', async (c) => c.json({ items: await clients.listAttributes() }));
+  app.get('/clients/attributes', async (c) => c.json({ items: await clients.listAttributes(scopeOf(c)) }));
 
   tagDictionary(app, clients, 'client', '/clients');
   tagDictionary(app, clients, 'session', '/sessions');
 
   route(app, { method: 'post', path: '/clients/{client_id}/attributes/{attribute_id}', summary: "Set a client's attribute value (checked against the attribute's type); the client is created on first sight", request: { params: z.object({ client_id: param('client_id'), attribute_id: param('attribute_id') }), body: { required: true, content: { 'application/json': { schema: ValueSchema } } } }, responses: { 200: anyJson('The value as stored'), ...errorResponses(400, 401, 404, 422) } });
-  app.post('/clients/:client_id/attributes/:attribute_id', jsonBody(ValueSchema), async (c) => c.json(await clients.setAttribute(c.req.param('client_id'), c.req.param('attribute_id'), c.get('body').value)));
+  app.post('/clients/:client_id/attributes/:attribute_id', jsonBody(ValueSchema), async (c) => c.json(await clients.setAttribute(scopeOf(c), c.req.param('client_id'), c.req.param('attribute_id'), c.get('body').value)));
   route(app, { method: 'get', path: '/clients/{client_id}/attributes', summary: "A client's attribute values", request: { params: z.object({ client_id: param('client_id') }) }, responses: { 200: anyJson('{items}'), ...errorResponses(401, 404) } });
-  app.get('/clients/:client_id/attributes', async (c) => c.json({ items: await clients.clientAttributes(c.req.param('client_id')) }));
+  app.get('/clients/:client_id/attributes', async (c) => c.json({ items: await clients.clientAttributes(scopeOf(c), c.req.param('client_id')) }));
 
   route(app, { method: 'post', path: '/clients/{client_id}/tags', summary: 'Put a client tag on a client (created on first sight)', request: { params: z.object({ client_id: param('client_id') }), body: { required: true, content: { 'application/json': { schema: TagSchema } } } }, responses: { 200: anyJson('{client_id, tags}'), ...errorResponses(400, 401, 422) } });
-  app.post('/clients/:client_id/tags', jsonBody(TagSchema), async (c) => c.json(await clients.tagClient(c.req.param('client_id'), c.get('body').tag, true)));
+  app.post('/clients/:client_id/tags', jsonBody(TagSchema), async (c) => c.json(await clients.tagClient(scopeOf(c), c.req.param('client_id'), c.get('body').tag, true)));
   route(app, { method: 'delete', path: '/clients/{client_id}/tags/{tag}', summary: 'Take a tag off a client', request: { params: z.object({ client_id: param('client_id'), tag: param('tag') }) }, responses: { 200: anyJson('{client_id, tags}'), ...errorResponses(401, 404, 422) } });
-  app.delete('/clients/:client_id/tags/:tag', async (c) => c.json(await clients.tagClient(c.req.param('client_id'), c.req.param('tag'), false)));
+  app.delete('/clients/:client_id/tags/:tag', async (c) => c.json(await clients.tagClient(scopeOf(c), c.req.param('client_id'), c.req.param('tag'), false)));
 
   route(app, { method: 'get', path: '/clients/{client_id}', summary: 'The client card: attributes, tags, phones, clients sharing a phone, recent calls and chats', request: { params: z.object({ client_id: param('client_id') }) }, responses: { 200: anyJson('The card'), ...errorResponses(401, 404) } });
-  app.get('/clients/:client_id', async (c) => c.json(await clients.card(c.req.param('client_id'))));
+  app.get('/clients/:client_id', async (c) => c.json(await clients.card(scopeOf(c), c.req.param('client_id'))));
 
   route(app, { method: 'post', path: '/communications/{id}/tags', summary: 'Put a session tag on a call or chat', request: { params: z.object({ id: param('id') }), body: { required: true, content: { 'application/json': { schema: TagSchema } } } }, responses: { 200: anyJson('{id, tags}'), ...errorResponses(400, 401, 404, 422) } });
-  app.post('/communications/:id/tags', jsonBody(TagSchema), async (c) => c.json(await clients.tagCommunication(c.req.param('id'), c.get('body').tag, true)));
+  app.post('/communications/:id/tags', jsonBody(TagSchema), async (c) => c.json(await clients.tagCommunication(scopeOf(c), c.req.param('id'), c.get('body').tag, true)));
   route(app, { method: 'delete', path: '/communications/{id}/tags/{tag}', summary: 'Take a session tag off a call or chat', request: { params: z.object({ id: param('id'), tag: param('tag') }) }, responses: { 200: anyJson('{id, tags}'), ...errorResponses(401, 404) } });
-  app.delete('/communications/:id/tags/:tag', async (c) => c.json(await clients.tagCommunication(c.req.param('id'), c.req.param('tag'), false)));
+  app.delete('/communications/:id/tags/:tag', async (c) => c.json(await clients.tagCommunication(scopeOf(c), c.req.param('id'), c.req.param('tag'), false)));
 
   return app;
 }
@@ -72,8 +77,8 @@ export function clientRoutes(clients: Clients) {
 export function clientAdminRoutes(clients: Clients) {
   const app = new OpenAPIHono();
   app.openAPIRegistry.registerPath(
-    createRoute({ method: 'post', path: '/{client_id}/merge', tags: ['admin'], security: [{ adminToken: [] }], summary: 'Merge another client into this one, keeping everything (its external id becomes an alias)', request: { params: z.object({ client_id: param('client_id') }), body: { required: true, content: { 'application/json': { schema: MergeSchema } } } }, responses: { 200: anyJson('{id, merged, communications_moved, attribute_conflicts}'), ...errorResponses(400, 401, 404, 422) } }),
+    createRoute({ method: 'post', path: '/{client_id}/merge', tags: ['admin'], security: [{ adminToken: [] }], summary: 'Merge another client of the same integration into this one, keeping everything (its external id becomes an alias)', request: { params: z.object({ client_id: param('client_id') }), query: IntegrationQuery, body: { required: true, content: { 'application/json': { schema: MergeSchema } } } }, responses: { 200: anyJson('{id, merged, communications_moved, attribute_conflicts}'), ...errorResponses(400, 401, 404, 422) } }),
   );
-  app.post('/:client_id/merge', jsonBody(MergeSchema), async (c) => c.json(await clients.merge(c.req.param('client_id'), c.get('body').client_id)));
+  app.post('/:client_id/merge', jsonBody(MergeSchema), async (c) => c.json(await clients.merge(scopeOf(c), c.req.param('client_id'), c.get('body').client_id)));
   return app;
 }
