@@ -13,6 +13,7 @@ import * as m0012 from './0012_crm_outbox_when_connected.js';
 import * as m0014 from './0014_crm_delivery_runner.js';
 import * as m0015 from './0015_crm_delivery_progress.js';
 import * as m0019 from './0019_integration_isolation.js';
+import * as m0022 from './0022_people.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0014_crm_delivery_runner': m0014,
   '0015_crm_delivery_progress': m0015,
   '0019_integration_isolation': m0019,
+  '0022_people': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {

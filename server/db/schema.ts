@@ -268,6 +268,35 @@ export interface CrmDeliveryAttemptsTable {
   error: string | null;
 }
 
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  role: 'admin' | 'supervisor' | 'operator';
+  operator_id: string | null;
+  locale: 'ru' | 'en' | null;
+  password_hash: string | null;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface UserDepartmentsTable {
+  user_id: string;
+  department_id: string;
+}
+
+export interface UserTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  kind: 'session' | 'personal' | 'invite';
+  name: string | null;
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -292,6 +321,9 @@ export interface Database {
   crm_connectors: CrmConnectorsTable;
   crm_deliveries: CrmDeliveriesTable;
   crm_delivery_attempts: CrmDeliveryAttemptsTable;
+  users: UsersTable;
+  user_departments: UserDepartmentsTable;
+  user_tokens: UserTokensTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

@@ -58,8 +58,8 @@ export class InvalidFilter extends Unprocessable {
 }
 
 export class Unauthorized extends DomainError {
-  constructor() {
-    super('unauthorized', 'missing or wrong token');
+  constructor(code = 'unauthorized', message = 'missing or wrong token') {
+    super(code, message);
   }
 }
 

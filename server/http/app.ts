@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { AddressList } from '../domain/client-address.js';
-import { adminAuth, adminOrIntegrationAuth, integrationQueryScope } from './auth.js';
+import { adminAuth, adminOrIntegrationAuth, integrationQueryScope, userAuth } from './auth.js';
 import { clientAddressMiddleware } from './client-address.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { handleError, respondError } from './errors.js';
@@ -26,6 +26,9 @@ import { consoleApp } from '../web/console.js';
 import { chatRoutes } from './routes/chats.js';
 import { crmConnectorRoutes, crmDeliveryRoutes } from './routes/admin-crm.js';
 import { clientAdminRoutes, clientRoutes } from './routes/clients.js';
+import { userRoutes } from './routes/admin-users.js';
+import { meRoutes } from './routes/me.js';
+import { signInRoutes } from './routes/sign-in.js';
 
 export interface AppDeps {
   services: Services;
@@ -71,13 +74,15 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', storableUrl);
   app.use('/media/*', storableUrl);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes, budget));
-  app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
+  app.use('/api/v1/admin/*', adminAuth(services.adminAuth, services.userAuth));
+  app.use('/api/v1/me', userAuth(services.adminAuth, services.userAuth));
+  app.use('/api/v1/me/*', userAuth(services.adminAuth, services.userAuth));
   // The clients API (and session tags on communications) takes the admin token or any integration's token,
   // scoped to the token's integration (the admin token: all, or the one ?integration_id= names).
-  const clientApiAuth = adminOrIntegrationAuth(services.adminAuth, services.integrations);
+  const clientApiAuth = adminOrIntegrationAuth(services.adminAuth, services.userAuth, services.integrations);
   const clientApiScope = integrationQueryScope(services.integrations);
   const clientApi: MiddlewareHandler = (c, next) => clientApiAuth(c, async () => void (await clientApiScope(c, next)));
-  const communicationsAuth = adminAuth(services.adminAuth);
+  const communicationsAuth = adminAuth(services.adminAuth, services.userAuth);
   app.use('/api/v1/communications/*', (c, next) => (/^\/api\/v1\/communications\/[^/]+\/tags(\/|$)/.test(c.req.path) ? clientApi(c, next) : communicationsAuth(c, next)));
   app.use('/api/v1/clients/*', clientApi);
   app.use('/api/v1/sessions/*', clientApi);
@@ -88,6 +93,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/departments', departmentRoutes(services.departments));
   app.route('/api/v1/admin/operators', operatorRoutes(services.operators));
   app.route('/api/v1/admin/custom_fields', customFieldRoutes(services.customFields));
+  // People, roles and access (issue 17).
+  app.route('/api/v1/admin/users', userRoutes(services.users, services.userImport));
+  app.route('/api/v1/auth', signInRoutes(services.userAuth, services.userTokens));
+  app.route('/api/v1/me', meRoutes(services.users, services.userTokens));
   app.route(
     '/api/v1/integrations/:integration_id/phone_calls',
     phoneCallRoutes({ integrations: services.integrations, callIngest: services.callIngest, transcripts: services.transcripts, recordings: services.recordings, metrics }),

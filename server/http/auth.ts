@@ -1,13 +1,16 @@
 // Authentication middleware: the admin bearer token, and integration tokens (bare or Bearer, as PBXes send them).
-// Both set the caller's AccessScope, which `scopeOf(c)` hands to the services.
+// and users' session or personal tokens. They set the request's Principal and AccessScope, which
+// `scopeOf(c)` hands to the services.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { ALL_INTEGRATIONS, integrationScope, narrowScope, type AccessScope } from '../domain/access-scope.js';
-import { NotFound } from '../domain/errors.js';
+import { Forbidden, NotFound, Unauthorized } from '../domain/errors.js';
+import { isAdmin, type Principal, type UserPrincipal } from '../domain/principal.js';
 import { validationFailed } from './errors.js';
 import type { AdminAuth } from '../services/admin-auth.js';
 import type { AuthenticatedIntegration, Integrations } from '../services/integrations.js';
+import type { UserAuth } from '../services/user-auth.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -18,22 +21,57 @@ export function tokenFrom(header: string | undefined): string | undefined {
   return (bearer ? bearer[1]! : trimmed) || undefined;
 }
 
-export function adminAuth(auth: AdminAuth) {
+/**
+ * The principal of the request's bearer token — the admin token, a user's session or personal token, or (where
+ * `integrations` is given) an integration's token — under AdminAuth's lockout of wrong tokens per client
+ * address; sets it and its AccessScope (every integration for the admin token and admin users, the token's own
+ * integration for an integration).
+ */
+async function principalOf(c: Context, auth: AdminAuth, users: UserAuth, integrations?: Integrations): Promise<Principal> {
+  const principal: Principal =
+    (await auth.authenticate<Principal>(tokenFrom(c.req.header('authorization')), c.var.clientAddress, async (token) => {
+      const user = await users.principal(token);
+      if (user) return user;
+      if (integrations) return { type: 'integration', id: (await integrations.authenticateToken(token)).id };
+      throw new Unauthorized();
+    })) ?? { type: 'admin_token' };
+  c.set('principal', principal);
+  c.set('accessScope', principal.type === 'integration' ? integrationScope(principal.id) : ALL_INTEGRATIONS);
+  return principal;
+}
+
+/** The admin token or a user with the admin role; other users get 403 forbidden. */
+export function adminAuth(auth: AdminAuth, users: UserAuth) {
   return createMiddleware(async (c, next) => {
-    await auth.authenticate(tokenFrom(c.req.header('authorization')), c.var.clientAddress);
-    c.set('accessScope', ALL_INTEGRATIONS);
+    if (!isAdmin(await principalOf(c, auth, users))) throw new Forbidden('forbidden', 'this route is for admins');
     await next();
   });
 }
 
-/**
- * The admin token or any integration's token (the clients API serves chat platforms and admins alike). The
- * scope is every integration for the admin token, the token's own integration otherwise.
- */
-export function adminOrIntegrationAuth(auth: AdminAuth, integrations: Integrations) {
+/** A signed-in user's own routes (/api/v1/me): the admin token is nobody's account. */
+export function userAuth(auth: AdminAuth, users: UserAuth) {
   return createMiddleware(async (c, next) => {
-    const integration = await auth.authenticate(tokenFrom(c.req.header('authorization')), c.var.clientAddress, (token) => integrations.authenticateToken(token));
-    c.set('accessScope', integration ? integrationScope(integration.id) : ALL_INTEGRATIONS);
+    await principalOf(c, auth, users);
+    signedInUser(c);
+    await next();
+  });
+}
+
+/** The signed-in user of the request; 403 for the admin token or an integration. */
+export function signedInUser(c: Context): UserPrincipal {
+  const principal = c.get('principal');
+  if (principal?.type !== 'user') throw new Forbidden('forbidden', 'the admin token is not a user; use a user’s token');
+  return principal;
+}
+
+/**
+ * The admin token, an admin user, or any integration's token (the clients API serves chat platforms and admins
+ * alike), scoped to every integration or the token's own.
+ */
+export function adminOrIntegrationAuth(auth: AdminAuth, users: UserAuth, integrations: Integrations) {
+  return createMiddleware(async (c, next) => {
+    const principal = await principalOf(c, auth, users, integrations);
+    if (principal.type === 'user' && !isAdmin(principal)) throw new Forbidden('forbidden', 'this route is for admins and integrations');
     await next();
   });
 }
@@ -66,6 +104,7 @@ export function scopeOf(c: Context): AccessScope {
 declare module 'hono' {
   interface ContextVariableMap {
     accessScope: AccessScope;
+    principal: Principal;
   }
 }
 

@@ -21,6 +21,10 @@ import { PullSources, type PullOptions } from './pull-sources.js';
 import { openSource, type OpenSource } from '../sources/open-source.js';
 import type { MediaStore } from '../media/port.js';
 import { Transcripts } from './transcripts.js';
+import { UserAuth } from './user-auth.js';
+import { UserImport } from './user-import.js';
+import { UserTokens, type UserTokenSettings } from './user-tokens.js';
+import { Users } from './users.js';
 import { JobRuns } from './job-runs.js';
 import { SearchBackfill } from './search-backfill.js';
 import { PostgresSearchIndex } from '../search/postgres.js';
@@ -42,6 +46,8 @@ export interface ServiceSettings {
   consoleSessions?: ConsoleSessionSettings;
   /** The lockout after wrong admin tokens per client address (default: 10 within 15 minutes). */
   authFailures?: AuthFailureSettings;
+  /** Lifetimes of users' sessions and invites (default: 12 h, 7 days). */
+  userTokens?: UserTokenSettings;
   /** Outbound limits of CRM pushes (default: public destinations only, 20 s, 256 KB answers). */
   crm?: CrmDeliverySettings;
 }
@@ -62,7 +68,13 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const jobRuns = new JobRuns(db);
   const communications = new Communications(db, searchIndex, recordings);
   const crmConnectors = new CrmConnectors(db, settings.secretKey);
+  const userTokens = new UserTokens(db, settings.secretKey, settings.publicUrl, settings.userTokens);
+  const users = new Users(db, departments, userTokens);
   return {
+    users,
+    userTokens,
+    userImport: new UserImport(db, users),
+    userAuth: new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures)),
     adminAuth,
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds, settings.ingestRateLimit ?? 0),
     departments,

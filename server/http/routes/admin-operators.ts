@@ -1,11 +1,10 @@
 // Admin: operators — create, patch, list, CSV import.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { NotFound, Unprocessable } from '../../domain/errors.js';
+import { NotFound } from '../../domain/errors.js';
 import { OPERATOR_CSV_COLUMNS } from '../../services/operator-import.js';
 import type { Operators } from '../../services/operators.js';
 import { jsonBody, validate } from '../json-body.js';
-import { readBody } from '../request-body.js';
-import { assertStorableFields } from '../../domain/storable-text.js';
+import { readCsv } from '../csv-body.js';
 import { errorResponses, IdParam } from '../schemas/common.js';
 import { CreateOperatorSchema, ImportReportSchema, OperatorListQuery, OperatorSchema, PatchOperatorSchema } from '../schemas/admin.js';
 
@@ -69,17 +68,7 @@ export function operatorRoutes(operators: Operators) {
       responses: { 200: json(ImportReportSchema, 'Per-line report'), ...errorResponses(400, 401, 413, 422) },
     }),
   );
-  app.post('/import', async (c) => {
-    const bytes = await readBody(c);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new Unprocessable('invalid_csv', 'the CSV is not valid UTF-8');
-    }
-    assertStorableFields([['body', text]]);
-    return c.json(await operators.importCsv(text));
-  });
+  app.post('/import', async (c) => c.json(await operators.importCsv(await readCsv(c))));
 
   return app;
 }

@@ -23,7 +23,8 @@ const PAGE = `<!doctype html>
 
 export function docsRoutes(api: OpenAPIHono, version: string) {
   const app = new Hono();
-  api.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'The admin token' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'The admin token, or the session or personal token of a user with the admin role' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'userToken', { type: 'http', scheme: 'bearer', description: 'A user’s session token (POST /api/v1/auth/login) or personal token (POST /api/v1/me/tokens)' });
   api.openAPIRegistry.registerComponent('securitySchemes', 'integrationToken', {
     type: 'apiKey',
     in: 'header',

@@ -1,0 +1,66 @@
+// Sign-in of users: email + password under the lockout of failed attempts per client address, answered the
+// same for an unknown email, a wrong password and an inactive user; invites that set the first password;
+// and the principal a user's session or personal token stands for.
+import { Unauthorized, Unprocessable } from '../domain/errors.js';
+import { hashPassword, passwordMatches } from '../domain/passwords.js';
+import type { UserPrincipal } from '../domain/principal.js';
+import type { Executor } from '../db/repositories/executor.js';
+import { findUser, findUserForLogin, updateUser, type UserRecord } from '../db/repositories/users.js';
+import { deleteUserTokens } from '../db/repositories/user-tokens.js';
+import type { AuthFailures } from './auth-failures.js';
+import type { UserTokens } from './user-tokens.js';
+import { userView, type UserView } from './users.js';
+
+export const principalOf = (row: UserRecord): UserPrincipal => ({
+  type: 'user',
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+  departmentIds: row.department_ids,
+  operatorId: row.operator_id,
+  locale: row.locale,
+});
+
+export class UserAuth {
+  constructor(
+    private readonly db: Executor,
+    private readonly tokens: UserTokens,
+    private readonly failures: AuthFailures,
+  ) {}
+
+  /** Checks email and password; returns the user and a new session token. */
+  async login(email: string, password: string, client: string): Promise<{ user: UserView; token: string }> {
+    const key = `login ${client}`;
+    const failures = await this.failures.assertNotLocked(key);
+    const row = await findUserForLogin(this.db, email);
+    const matches = await passwordMatches(password, row?.active ? row.password_hash : null);
+    if (!row || !matches) {
+      await this.failures.failed(key);
+      throw new Unauthorized('invalid_credentials', 'wrong email or password');
+    }
+    await this.failures.succeeded(key, failures);
+    return { user: userView(row), token: await this.tokens.session(row.id) };
+  }
+
+  /** Sets the password of an invited user (the invite is used up) and signs them in. */
+  async acceptInvite(invite: string, password: string): Promise<{ user: UserView; token: string }> {
+    const hash = await hashPassword(password);
+    const userId = await this.db.transaction().execute(async (trx) => {
+      const owner = await this.tokens.inviteOwner(trx, invite);
+      if (owner === undefined) throw new Unprocessable('invite_invalid', 'the invite is unknown, used or expired', [{ path: 'token', code: 'invite_invalid', message: 'unknown, used or expired' }]);
+      await updateUser(trx, owner, { password_hash: hash });
+      await deleteUserTokens(trx, owner, ['invite']);
+      return owner;
+    });
+    const row = (await findUser(this.db, userId))!;
+    return { user: userView(row), token: await this.tokens.session(row.id) };
+  }
+
+  /** The user a session or personal token stands for, or undefined when it is no live user token. */
+  async principal(token: string): Promise<UserPrincipal | undefined> {
+    const found = await this.tokens.resolve(token);
+    const row = found ? await findUser(this.db, found.userId) : undefined;
+    return row?.active ? principalOf(row) : undefined;
+  }
+}
