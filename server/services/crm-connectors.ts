@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { crmRulesInput, type CrmRules } from '../domain/crm-rules.js';
 import { NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { parseNullAsAbsent } from '../domain/null-as-absent.js';
 import { open, seal } from '../domain/secret-box.js';
 import { CONNECTOR_KINDS, openConnector, type RuleIssue, type SupportedKind } from '../crm/connectors.js';
 import { RefreshRefused, type HttpLimits } from '../crm/http-client.js';
@@ -50,7 +51,7 @@ const pathOf = (prefix: string, path: ReadonlyArray<PropertyKey>) => [prefix, ..
 const issuesAt = (prefix: string, error: z.ZodError): ErrorDetail[] => error.issues.map((issue) => ({ path: pathOf(prefix, issue.path), code: 'invalid_value', message: issue.message }));
 
 function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
-  const parsed = schema.safeParse(value);
+  const parsed = parseNullAsAbsent(schema, value);
   if (!parsed.success) throw new Unprocessable('validation_failed', `${prefix} is not valid`, issuesAt(prefix, parsed.error));
   return parsed.data;
 }
