@@ -17,6 +17,9 @@ import type { Executor } from '../db/repositories/executor.js';
 
 const DAY_MS = 86_400_000;
 
+/** The start of an activation's resend window: `resendDays` calendar days (UTC) back, today included. */
+export const resendSince = (resendDays: number, now = Date.now()) => new Date(Math.floor(now / DAY_MS) * DAY_MS - (resendDays - 1) * DAY_MS);
+
 export const CreateConnectorSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
@@ -104,7 +107,7 @@ export class CrmConnectors {
    */
   async activate(id: string, resendDays = 3) {
     await this.row(id);
-    const since = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - (resendDays - 1) * DAY_MS);
+    const since = resendSince(resendDays);
     const resent = await this.db.transaction().execute((trx) => resumeConnector(trx, id, since));
     return { ...(await this.get(id)), resent, resent_since: since.toISOString() };
   }
