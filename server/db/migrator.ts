@@ -3,6 +3,7 @@
 import { Migrator, type Kysely } from 'kysely';
 import { migrationProvider } from '../../migrations/index.js';
 import type { Database } from './schema.js';
+import { refreshPlannerStatistics } from './statistics.js';
 
 export interface MigrationReport {
   applied: string[];
@@ -13,10 +14,13 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  // Migrations create and rewrite tables; statistics of the new shape keep the planner's estimates sane.
+  if (applied.length > 0) await refreshPlannerStatistics(db);
   const all = await migrator.getMigrations();
   const executed = all.filter((m) => m.executedAt);
   return {
-    applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+    applied,
     current: executed.at(-1)?.name,
   };
 }

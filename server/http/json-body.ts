@@ -3,6 +3,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
 import { BadRequest, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { parseNullAsAbsent } from '../domain/null-as-absent.js';
 import { isStorableText, unstorableDetail } from '../domain/storable-text.js';
 import { formatPath, validationFailed } from './errors.js';
 import { readBody } from './request-body.js';
@@ -61,8 +62,9 @@ export function readJson(bytes: Uint8Array): unknown {
   return value;
 }
 
+/** Checks a request value with its schema; a null for an optional field counts as absent. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value, { reportInput: true });
+  const result = parseNullAsAbsent(schema, value, { reportInput: true });
   if (!result.success) throw validationFailed(result.error.issues);
   return result.data;
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { crmRulesInput, type CrmRules } from '../domain/crm-rules.js';
 import { NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { parseNullAsAbsent } from '../domain/null-as-absent.js';
 import { open, seal } from '../domain/secret-box.js';
 import { CONNECTOR_KINDS, openConnector, type RuleIssue, type SupportedKind } from '../crm/connectors.js';
 import { RefreshRefused, type HttpLimits } from '../crm/http-client.js';
@@ -15,6 +16,9 @@ import { findConnector, insertConnector, listConnectors, resumeConnector, update
 import type { Executor } from '../db/repositories/executor.js';
 
 const DAY_MS = 86_400_000;
+
+/** The start of an activation's resend window: `resendDays` calendar days (UTC) back, today included. */
+export const resendSince = (resendDays: number, now = Date.now()) => new Date(Math.floor(now / DAY_MS) * DAY_MS - (resendDays - 1) * DAY_MS);
 
 export const CreateConnectorSchema = z
   .object({
@@ -50,7 +54,7 @@ const pathOf = (prefix: string, path: ReadonlyArray<PropertyKey>) => [prefix, ..
 const issuesAt = (prefix: string, error: z.ZodError): ErrorDetail[] => error.issues.map((issue) => ({ path: pathOf(prefix, issue.path), code: 'invalid_value', message: issue.message }));
 
 function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
-  const parsed = schema.safeParse(value);
+  const parsed = parseNullAsAbsent(schema, value);
   if (!parsed.success) throw new Unprocessable('validation_failed', `${prefix} is not valid`, issuesAt(prefix, parsed.error));
   return parsed.data;
 }
@@ -103,7 +107,7 @@ export class CrmConnectors {
    */
   async activate(id: string, resendDays = 3) {
     await this.row(id);
-    const since = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - (resendDays - 1) * DAY_MS);
+    const since = resendSince(resendDays);
     const resent = await this.db.transaction().execute((trx) => resumeConnector(trx, id, since));
     return { ...(await this.get(id)), resent, resent_since: since.toISOString() };
   }

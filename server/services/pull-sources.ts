@@ -3,6 +3,7 @@
 // are logged so re-runs never duplicate), retry recordings that were not there yet, and re-pull
 // recordings for a time window.
 import { Conflict, DomainError, MediaTooLarge, NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
+import { dropNullOptionals } from '../domain/null-as-absent.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { findCallId, markMediaFailed, type MediaRow } from '../db/repositories/media.js';
 import { findOperatorsByExternalIds } from '../db/repositories/operators.js';
@@ -89,7 +90,9 @@ export class PullSources {
     const current = await this.row(id);
     let config: Record<string, unknown> | undefined;
     if (patch.config) {
-      const parsed = SOURCE_CONFIGS[current.kind].safeParse({ ...current.config, ...patch.config });
+      // A null in the patch leaves the setting as it is (null is absent), like everywhere else.
+      const schema = SOURCE_CONFIGS[current.kind];
+      const parsed = schema.safeParse({ ...current.config, ...(dropNullOptionals(schema, patch.config) as Record<string, unknown>) });
       if (!parsed.success) {
         throw new Unprocessable(
           'validation_failed',

@@ -10,6 +10,7 @@ import {
   type RawCustomFields,
 } from '../db/repositories/communications.js';
 import type { Executor } from '../db/repositories/executor.js';
+import { refreshPlannerStatistics } from '../db/statistics.js';
 import { coerceCustomFields, type CustomFieldDefinition } from '../domain/custom-field-types.js';
 import { BadRequest } from '../domain/errors.js';
 import type { IndexRebuild } from '../search/port.js';
@@ -102,6 +103,8 @@ export class SearchBackfill {
       await this.sync.commitRebuild(rebuild);
       await this.catchUp(startedAt, batchSize);
     }
+    // A backfill rewrites the index (and with --reapply-raw the calls): fresh statistics for the planner.
+    if (!options.dryRun) await refreshPlannerStatistics(this.db);
     return progress;
   }
 

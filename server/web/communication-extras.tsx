@@ -9,7 +9,8 @@ import type { Services } from '../services/index.js';
 import { formatTime } from './format.js';
 import { TextField } from './fields.js';
 import { ActionButton, Csrf } from './layout.js';
-import { formOf, type ConsoleContext, type ConsoleEnv } from './page.js';
+import { formOf, type ConsoleContext, type ConsoleEnv, type Render } from './page.js';
+import { confirmed, ReplayConfirmation } from './resend-confirmation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Detail = Awaited<ReturnType<Services['communications']['get']>>;
@@ -145,8 +146,8 @@ export function Deliveries({ detail }: { detail: Detail }) {
   );
 }
 
-/** The form posts of the communication page; each answers with a redirect back to it. */
-export function communicationActions(services: Services) {
+/** The form posts of the communication page; each answers with a redirect back to it (a replay first asks to confirm). */
+export function communicationActions(services: Services, render: Render) {
   const app = new Hono<ConsoleEnv>();
   const back = (id: string, error?: string) => `/console/communications/${id}${error ? `?tag_error=${encodeURIComponent(error)}` : ''}#h-session-tags`;
   const checkedId = (id: string) => {
@@ -169,8 +170,15 @@ export function communicationActions(services: Services) {
   app.post('/:id/tags/remove', tagAction(false));
   app.post('/:id/deliveries/:delivery/replay', async (c) => {
     const id = checkedId(c.req.param('id'));
-    await services.crmDeliveries.replay(c.req.param('delivery'), id);
-    return c.redirect(`/console/communications/${id}#h-deliveries`, 303);
+    const back = `/console/communications/${id}#h-deliveries`;
+    if (confirmed(await formOf(c))) {
+      await services.crmDeliveries.replay(c.req.param('delivery'), id);
+      return c.redirect(back, 303);
+    }
+    const delivery = await services.crmDeliveries.get(c.req.param('delivery'));
+    if (delivery.communication_id !== id) throw new NotFound('CRM delivery', 'delivery_not_found');
+    const connector = (await services.crmConnectors.list()).find((k) => k.id === delivery.connector_id);
+    return render(c, 'Replay a delivery', <ReplayConfirmation delivery={delivery} connectorName={connector?.name} action={`/console/communications/${id}/deliveries/${delivery.id}/replay`} back={back} />);
   });
   return app;
 }

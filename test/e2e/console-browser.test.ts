@@ -208,6 +208,8 @@ describe('admin console in Chromium', () => {
     await page.goto(`${base}/console/communications/${id}`);
     expect(await page.getByTestId('deliveries').locator('td[data-state]').textContent()).toBe('dead');
     await page.getByRole('button', { name: 'Replay the call.finished delivery' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Replay this delivery?' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Replay', exact: true }).click();
     await ctx.services.crmDeliveries.run();
     await page.goto(`${base}/console/communications/${id}`);
     expect(await page.getByTestId('deliveries').locator('td[data-state]').textContent()).toBe('delivered');

@@ -89,7 +89,7 @@ describe('console: CRM', () => {
     expect(before).toMatch(/data-state="dead"/);
     expect(await (await consoleClient.get('/console/overview')).text()).toMatch(/data-testid="crm-overview"[^]*<td class="bad">1<\/td>/);
     const delivery = (await ctx.db.selectFrom('crm_deliveries').select('id').where('communication_id', '=', call.id).executeTakeFirstOrThrow()).id;
-    const replayed = await consoleClient.post(`/console/communications/${call.id}/deliveries/${delivery}/replay`, {});
+    const replayed = await consoleClient.post(`/console/communications/${call.id}/deliveries/${delivery}/replay`, { confirm: '1' });
     expect(replayed.status).toBe(303);
     await ctx.services.crmDeliveries.run();
     expect(await (await consoleClient.get(`/console/communications/${call.id}`)).text()).toMatch(/data-state="delivered"/);

@@ -126,7 +126,7 @@ describe('the CRM delivery runner', () => {
     const res = await browser.post(`/console/communications/${other}/deliveries/${delivery.id}/replay`, {});
     expect(res.status).toBe(404);
     expect((await deliveries(id)).find((d) => d.id === delivery.id)!.state).toBe('delivered');
-    const ok = await browser.post(`/console/communications/${mine}/deliveries/${delivery.id}/replay`, {});
+    const ok = await browser.post(`/console/communications/${mine}/deliveries/${delivery.id}/replay`, { confirm: '1' });
     expect(ok.status).toBe(303);
   });
 });

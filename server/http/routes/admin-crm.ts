@@ -4,7 +4,7 @@ import type { CrmConnectors } from '../../services/crm-connectors.js';
 import { CreateConnectorSchema, PatchConnectorSchema } from '../../services/crm-connectors.js';
 import type { CrmDeliveries } from '../../services/crm-deliveries.js';
 import { validationFailed } from '../errors.js';
-import { jsonBody, parseJsonBytes } from '../json-body.js';
+import { jsonBody, parseJsonBytes, validate } from '../json-body.js';
 import { errorResponses, IdParam } from '../schemas/common.js';
 
 const security = [{ adminToken: [] }];
@@ -35,9 +35,8 @@ export function crmConnectorRoutes(connectors: CrmConnectors) {
   route({ method: 'post', path: '/{id}/activate', summary: 'Activate; deliveries paused or dead-lettered in the last resend_days days (default 3) go out again once', request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ActivateSchema } } } }, responses: { 200: anyJson('The connector with resent count'), ...errorResponses(400, 401, 404, 422) } });
   app.post('/:id/activate', async (c) => {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    const parsed = ActivateSchema.safeParse(bytes.length === 0 ? {} : parseJsonBytes(bytes));
-    if (!parsed.success) throw validationFailed(parsed.error.issues);
-    return c.json(await connectors.activate(c.req.param('id'), parsed.data.resend_days));
+    const { resend_days } = validate(ActivateSchema, bytes.length === 0 ? {} : parseJsonBytes(bytes));
+    return c.json(await connectors.activate(c.req.param('id'), resend_days));
   });
   route({ method: 'post', path: '/{id}/deactivate', summary: 'Deactivate: no new deliveries are made for it', request: { params: IdParam }, responses: { 200: anyJson('The connector'), ...errorResponses(401, 404) } });
   app.post('/:id/deactivate', async (c) => c.json(await connectors.deactivate(c.req.param('id'))));

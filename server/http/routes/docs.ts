@@ -34,7 +34,7 @@ export function docsRoutes(api: OpenAPIHono, version: string) {
   const document = () =>
     api.getOpenAPI31Document({
       openapi: '3.1.0',
-      info: { title: 'earshot API', version, description: 'Call and chat ingestion, custom fields, search and admin API.' },
+      info: { title: 'earshot API', version, description: 'Call and chat ingestion, custom fields, search and admin API. In every request body a null for an optional field means the field is absent.' },
     });
   let cached: ReturnType<typeof document> | undefined;
   app.get('/api/openapi.json', (c) => c.json((cached ??= document())));

@@ -40,7 +40,7 @@ export const communicationsPage: ConsolePage = {
       return render(c, 'Communications', <ListPage query={query} controls={controls} errors={errors} result={result} fields={fields} />, status);
     });
     app.get('/:id', async (c) => communicationView(c, services, render));
-    app.route('/', communicationActions(services));
+    app.route('/', communicationActions(services, render));
     return app;
   },
 };

@@ -1,17 +1,22 @@
 // CRM connectors and their delivery log: create a connector (config, rules and secrets as JSON, errors
 // next to the field they are about; generated secrets shown once), activate (resending the last days) or
 // deactivate, and the delivery log filtered by state and connector with a replay button per delivery.
+// Activating and replaying send work again: each first shows what would go out and asks to confirm.
 import { Hono } from 'hono';
 import { NotFound } from '../../domain/errors.js';
+import { resendSince } from '../../services/crm-connectors.js';
 import type { Services } from '../../services/index.js';
 import { FormErrors, SelectField, TextArea, TextField, type FieldErrors } from '../fields.js';
 import { formatTime } from '../format.js';
 import { ActionButton, Csrf } from '../layout.js';
 import { fieldErrorsOf, formOf, type ConsoleContext, type ConsoleEnv, type ConsolePage } from '../page.js';
+import { ActivationConfirmation, confirmed, ReplayConfirmation } from '../resend-confirmation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KINDS = ['webhook', 'bitrix24', 'amocrm', 'usedesk', 'zoho_desk'] as const;
 const STATES = ['pending', 'delivered', 'dead', 'paused'] as const;
+/** How many of the deliveries an activation would resend its confirmation lists. */
+const LISTED = 100;
 type Connector = Awaited<ReturnType<Services['crmConnectors']['list']>>[number];
 type Delivery = Awaited<ReturnType<Services['crmDeliveries']['list']>>[number];
 
@@ -101,13 +106,38 @@ export const crmPage: ConsolePage = {
       const id = c.req.param('id');
       if (!UUID.test(id)) throw new NotFound('CRM connector', 'connector_not_found');
       const form = await formOf(c);
-      if (c.req.param('action') === 'activate') await services.crmConnectors.activate(id, Math.min(30, Math.max(0, Number(form.resend_days) || 0)));
-      else await services.crmConnectors.deactivate(id);
-      return c.redirect('/console/crm', 303);
+      if (c.req.param('action') === 'deactivate') {
+        await services.crmConnectors.deactivate(id);
+        return c.redirect('/console/crm', 303);
+      }
+      const resendDays = Math.min(30, Math.max(0, Number(form.resend_days) || 0));
+      if (confirmed(form)) {
+        await services.crmConnectors.activate(id, resendDays);
+        return c.redirect('/console/crm', 303);
+      }
+      const connector = await services.crmConnectors.get(id);
+      const since = resendSince(resendDays);
+      const window = (state: 'paused' | 'dead') => ({ connector_id: id, state, since });
+      const [paused, dead, pausedCount, deadCount] = await Promise.all([
+        services.crmDeliveries.list(window('paused'), LISTED),
+        services.crmDeliveries.list(window('dead'), LISTED),
+        services.crmDeliveries.count(window('paused')),
+        services.crmDeliveries.count(window('dead')),
+      ]);
+      const deliveries = [...paused, ...dead].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, LISTED);
+      return render(c, `Activate ${connector.name}`, <ActivationConfirmation connector={connector} resendDays={resendDays} since={since} deliveries={deliveries} total={pausedCount + deadCount} />);
     });
     app.post('/deliveries/:id/replay', async (c) => {
-      await services.crmDeliveries.replay(c.req.param('id'));
-      return c.redirect(`/console/crm?${new URLSearchParams(await formOf(c)).toString()}`, 303);
+      const form = await formOf(c);
+      const filter = { state: form.state, connector: form.connector };
+      const back = `/console/crm?${new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
+      if (confirmed(form)) {
+        await services.crmDeliveries.replay(c.req.param('id'));
+        return c.redirect(back, 303);
+      }
+      const delivery = await services.crmDeliveries.get(c.req.param('id'));
+      const connector = (await services.crmConnectors.list()).find((k) => k.id === delivery.connector_id);
+      return render(c, 'Replay a delivery', <ReplayConfirmation delivery={delivery} connectorName={connector?.name} action={`/console/crm/deliveries/${delivery.id}/replay`} fields={filter} back={back} />);
     });
     return app;
   },
