@@ -1,0 +1,195 @@
+// A FreePBX 16 `cdr` table on MariaDB (Europe/Berlin) pulled with page sizes that put a page boundary
+// inside every group of rows: queue calls (one calldate and uniqueid, sequence 0/1/2, the agent only
+// in dstchannel), transfers (an operator leg next to a longer non-operator leg; a second leg written
+// at hangup, after the first run), a call longer than the 1 h overlap written behind the cursor, the
+// repeated hour of the October DST change, an unrecorded call (recordingfile ''), and caller ids that
+// are Object.prototype member names. Every call is imported once with its operator, start and recordings.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PullSources, type RunStats } from '../../server/services/pull-sources.js';
+import { openSource } from '../../server/sources/open-source.js';
+import { speech } from '../support/audio.js';
+import { createTestContext, type TestContext } from '../support/context.js';
+import { createIntegration, createOperator } from '../support/fixtures.js';
+import { pbxDir, placeRecording } from '../support/pbx-files.js';
+
+const PAGE_SIZES = [1, 2, 3, 5, 7, 500];
+const database = `earshot_freepbx_${randomBytes(4).toString('hex')}`;
+let ctx: TestContext;
+let my: mysql.Connection;
+const recordings = pbxDir();
+const operators = new Map<string, string>();
+
+/** A FreePBX cdr row: what a test names, the rest as FreePBX leaves it. */
+interface Cdr {
+  calldate: string;
+  src: string;
+  dst: string;
+  uniqueid: string;
+  linkedid?: string;
+  sequence?: number;
+  billsec: number;
+  disposition?: string;
+  channel?: string;
+  dstchannel?: string;
+  cnum?: string;
+  recordingfile?: string;
+}
+
+async function insert(rows: Cdr[]) {
+  await my.query(
+    `INSERT INTO ${database}.cdr (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, duration, billsec, disposition, uniqueid, did, recordingfile, cnum, cnam, linkedid, sequence) VALUES ?`,
+    [
+      rows.map((r) => [
+        r.calldate, `"${r.src}" <${r.src}>`, r.src, r.dst, 'from-internal', r.channel ?? `PJSIP/${r.src}-00000001`, r.dstchannel ?? `PJSIP/${r.dst}-00000002`, 'Dial',
+        r.billsec + 5, r.billsec, r.disposition ?? 'ANSWERED', r.uniqueid, '', r.recordingfile ?? '', r.cnum ?? r.src, r.src, r.linkedid ?? r.uniqueid, r.sequence ?? 0,
+      ]),
+    ],
+  );
+}
+
+/** A recording as FreePBX names it, placed in the monitor folder; its name goes in recordingfile. */
+const record = (audio: string, c: { src: string; dst: string; calldate: string; uniqueid: string }) => placeRecording(recordings, audio, { ...c, start: c.calldate }, 'in');
+/** The sha256 of the recording placed for a call. */
+async function sha(c: { calldate: string }, name: string) {
+  const file = path.join(recordings, ...c.calldate.slice(0, 10).split('-'), name);
+  return createHash('sha256').update(await readFile(file)).digest('hex');
+}
+
+let audio: string[];
+const Q = { calldate: '2024-07-01 09:00:00', src: '+4930111', dst: '400', uniqueid: '1719817200.11' };
+// The last call of the first run (its second leg is written at hangup, after that run).
+const T1 = { calldate: '2024-10-27 03:10:00', src: '+4930222', dst: '201', uniqueid: '1729995000.21' };
+const T2 = { calldate: '2024-10-27 03:10:45', src: '+4930222', dst: '202', uniqueid: '1729995045.22' };
+const X1 = { calldate: '2024-07-01 09:20:00', src: '+4930333', dst: '201', uniqueid: '1719818400.31' };
+const X2 = { calldate: '2024-07-01 09:20:35', src: '+4930333', dst: '999', uniqueid: '1719818435.32' };
+const names = new Map<string, string>();
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  for (const ext of ['115', '116', '201', '202']) operators.set(ext, (await createOperator(ctx, { external_id: ext })).id);
+  audio = ['Первая запись', 'Вторая запись', 'Третья запись', 'Четвёртая запись'].map((t) => speech(t));
+  names.set('Q', record(audio[0]!, Q));
+  names.set('T1', record(audio[1]!, T1));
+  names.set('T2', record(audio[2]!, T2));
+  names.set('X1', record(audio[3]!, X1));
+  my = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', multipleStatements: true });
+  // FreePBX 16's asteriskcdrdb.cdr (cdr module install.php): no primary key.
+  await my.query(`CREATE DATABASE ${database} CHARACTER SET utf8mb4; USE ${database};
+    CREATE TABLE cdr (calldate datetime NOT NULL DEFAULT '0000-00-00 00:00:00', clid varchar(80) NOT NULL DEFAULT '', src varchar(80) NOT NULL DEFAULT '',
+      dst varchar(80) NOT NULL DEFAULT '', dcontext varchar(80) NOT NULL DEFAULT '', channel varchar(80) NOT NULL DEFAULT '', dstchannel varchar(80) NOT NULL DEFAULT '',
+      lastapp varchar(80) NOT NULL DEFAULT '', lastdata varchar(80) NOT NULL DEFAULT '', duration int(11) NOT NULL DEFAULT 0, billsec int(11) NOT NULL DEFAULT 0,
+      disposition varchar(45) NOT NULL DEFAULT '', amaflags int(11) NOT NULL DEFAULT 0, accountcode varchar(20) NOT NULL DEFAULT '', uniqueid varchar(32) NOT NULL DEFAULT '',
+      userfield varchar(255) NOT NULL DEFAULT '', did varchar(50) NOT NULL DEFAULT '', recordingfile varchar(255) NOT NULL DEFAULT '', cnum varchar(80) NOT NULL DEFAULT '',
+      cnam varchar(80) NOT NULL DEFAULT '', outbound_cnum varchar(80) NOT NULL DEFAULT '', outbound_cnam varchar(80) NOT NULL DEFAULT '', dst_cnam varchar(80) NOT NULL DEFAULT '',
+      linkedid varchar(32) NOT NULL DEFAULT '', peeraccount varchar(80) NOT NULL DEFAULT '', sequence int(11) NOT NULL DEFAULT 0,
+      KEY calldate (calldate), KEY dst (dst), KEY accountcode (accountcode), KEY uniqueid (uniqueid), KEY did (did), KEY recordingfile (recordingfile));`);
+  await insert([
+    // Queue 400: three agents rung at once, one row each with the same calldate and uniqueid; 116 answered.
+    { ...Q, sequence: 0, billsec: 0, disposition: 'NO ANSWER', dstchannel: 'Local/115@from-queue-00000001;1' },
+    { ...Q, sequence: 1, billsec: 95, dstchannel: 'Local/116@from-queue-00000002;1', recordingfile: names.get('Q')! },
+    { ...Q, sequence: 2, billsec: 0, disposition: 'NO ANSWER', dstchannel: 'Local/117@from-queue-00000003;1' },
+    // Answered by 201, transferred to 202 (the second leg is written at hangup: see the second run).
+    { ...T1, billsec: 40, recordingfile: names.get('T1')! },
+    // Answered by 201, transferred to 999 (voicemail, no operator) which holds the call much longer.
+    { ...X1, billsec: 30, recordingfile: names.get('X1')! },
+    { ...X2, linkedid: X1.uniqueid, billsec: 600, dstchannel: 'Local/999@from-internal-00000009;1' },
+    // 2.5 h outgoing call from 201 behind the outbound caller id; not recorded.
+    { calldate: '2024-07-01 09:30:00', src: '+4930999000', cnum: '201', channel: 'PJSIP/201-00000020', dst: '+4930444', uniqueid: '1719819000.41', billsec: 9000 },
+    // Caller ids that name Object.prototype members.
+    { calldate: '2024-07-01 09:40:00', src: 'constructor', dst: '201', uniqueid: '1719819600.61', billsec: 5 },
+    { calldate: '2024-07-01 09:41:00', src: '__proto__', dst: '202', uniqueid: '1719819660.62', billsec: 5 },
+    { calldate: '2024-07-01 09:42:00', src: '201', dst: 'toString', uniqueid: '1719819720.63', billsec: 5 },
+    { calldate: '2024-07-01 09:43:00', src: 'hasOwnProperty', dst: 'valueOf', uniqueid: '1719819780.64', billsec: 5, cnum: '202', channel: 'PJSIP/202-00000030' },
+    // 02:30 happens twice in Berlin on 2024-10-27: at 00:30Z (CEST) and at 01:30Z (CET).
+    { calldate: '2024-10-27 02:30:00', src: '+4930555', dst: '202', uniqueid: '1729989000.51', billsec: 10 },
+    { calldate: '2024-10-27 02:30:00', src: '+4930556', dst: '202', uniqueid: '1729992600.52', billsec: 10 },
+  ]);
+});
+afterAll(async () => {
+  await my?.query(`DROP DATABASE IF EXISTS ${database}`);
+  await my?.end();
+  await ctx?.close();
+});
+
+const pulls = new Map<number, { integration: string; source: string; runs: RunStats[] }>();
+const pull = (pageSize: number) => new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, { pageSize, concurrency: 4 }).run(pulls.get(pageSize)!.source);
+
+async function calls(integration: string) {
+  const rows = await ctx.db
+    .selectFrom('communications as c')
+    .leftJoin('media as m', 'm.id', 'c.media_id')
+    .select(['c.uid', 'c.operator_id', 'c.direction', 'c.started_at', 'c.duration_s', 'c.tags', 'c.media_state', 'c.client_phone_raw', 'm.sha256'])
+    .where('c.integration_id', '=', integration)
+    .execute();
+  return new Map(rows.map((r) => [r.uid, r]));
+}
+const legMedia = (source: string, key: string) =>
+  ctx.db.selectFrom('source_records as r').leftJoin('media as m', 'm.id', 'r.media_id').select(['m.sha256', 'r.state']).where('r.source_id', '=', source).where('r.record_key', '=', key).executeTakeFirst();
+
+describe('FreePBX 16 cdr on MariaDB, page boundaries inside every group', () => {
+  it('imports every call once: queue agent from dstchannel, operator legs of transfers, DST hour by uniqueid, no media for recordingfile ""', async () => {
+    for (const size of PAGE_SIZES) {
+      const integration = (await createIntegration(ctx, { name: `FreePBX ${size}` })).id;
+      const res = await ctx.admin('POST', '/api/v1/admin/sources', {
+        name: `FreePBX ${size}`, kind: 'asterisk_cdr_sql', integration_id: integration, schedule: '*/5 * * * *',
+        config: { url: `mysql://root@127.0.0.1:3306/${database}`, recordings_dir: recordings, timezone: 'Europe/Berlin', settle_seconds: 0, recording_wait_minutes: 0 },
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const source = ((await res.json()) as { id: string }).id;
+      pulls.set(size, { integration, source, runs: [] });
+      pulls.get(size)!.runs.push(await pull(size));
+      const got = await calls(integration);
+      const at = `page size ${size}`;
+      expect(pulls.get(size)!.runs[0], at).toMatchObject({ read: 13, rejected: 0, created: 10, skipped: 0 });
+      expect(got.size, at).toBe(10);
+      // 21.2 + 21.3: the queue call is 116's (dstchannel Local/116@from-queue), answered, with its recording.
+      expect(got.get(Q.uniqueid), at).toMatchObject({ operator_id: operators.get('116'), direction: 'incoming', duration_s: 95, tags: [], media_state: 'ready', sha256: await sha(Q, names.get('Q')!) });
+      // 21.6: 201's leg speaks for the call although 999 held it longer; the start is the first leg's.
+      expect(got.get(X1.uniqueid), at).toMatchObject({ operator_id: operators.get('201'), duration_s: 30, media_state: 'ready' });
+      expect(got.get(X1.uniqueid)!.started_at.toISOString(), at).toBe('2024-07-01T07:20:00.000Z');
+      expect(got.get(T1.uniqueid), at).toMatchObject({ operator_id: operators.get('201'), duration_s: 40, media_state: 'ready' });
+      // 21.3: the outgoing call's operator is cnum (src is the outbound caller id); 21.8: no recording is not "missing".
+      expect(got.get('1719819000.41'), at).toMatchObject({ operator_id: operators.get('201'), direction: 'outcoming', duration_s: 9000, media_state: null, client_phone_raw: '+4930444' });
+      // 16.18: prototype member names are plain parties.
+      expect(got.get('1719819600.61'), at).toMatchObject({ operator_id: operators.get('201'), client_phone_raw: 'constructor' });
+      expect(got.get('1719819660.62'), at).toMatchObject({ operator_id: operators.get('202'), client_phone_raw: '__proto__' });
+      expect(got.get('1719819720.63'), at).toMatchObject({ operator_id: operators.get('201'), client_phone_raw: 'toString' });
+      expect(got.get('1719819780.64'), at).toMatchObject({ operator_id: operators.get('202'), client_phone_raw: 'valueOf' });
+      // 21.8: the repeated 02:30 is told apart by the uniqueid's epoch.
+      expect(got.get('1729989000.51')!.started_at.toISOString(), at).toBe('2024-10-27T00:30:00.000Z');
+      expect(got.get('1729992600.52')!.started_at.toISOString(), at).toBe('2024-10-27T01:30:00.000Z');
+      // Each row was logged once, none skipped.
+      const logged = await ctx.db.selectFrom('source_records').select(['state']).where('source_id', '=', source).execute();
+      expect(logged.length, at).toBe(13);
+    }
+  });
+
+  it('the next run reads a transfer leg and a 2 h call written behind the cursor, keeping every leg recording', async () => {
+    // Written at hangup: the transfer's second leg, and a 2 h call that started 2 h 10 min before the cursor's row.
+    await insert([
+      { ...T2, linkedid: T1.uniqueid, billsec: 120, recordingfile: names.get('T2')! },
+      { calldate: '2024-10-27 01:00:00', src: '+4930666', dst: '201', uniqueid: '1729983600.71', billsec: 7200 },
+    ]);
+    for (const size of PAGE_SIZES) {
+      const { integration, source, runs } = pulls.get(size)!;
+      const at = `page size ${size}`;
+      runs.push(await pull(size));
+      expect(runs[1], at).toMatchObject({ created: 1, updated: 1, rejected: 0, skipped: 0 });
+      const got = await calls(integration);
+      expect(got.size, at).toBe(11);
+      expect(got.get('1729983600.71'), at).toMatchObject({ operator_id: operators.get('201'), duration_s: 7200 });
+      // The transfer: 202 held it longest; it started with the first leg; it plays the first leg's
+      // recording and the second leg's is kept on its record.
+      const transfer = got.get(T1.uniqueid)!;
+      expect(transfer, at).toMatchObject({ operator_id: operators.get('202'), duration_s: 120, media_state: 'ready', sha256: await sha(T1, names.get('T1')!) });
+      expect(transfer.started_at.toISOString(), at).toBe('2024-10-27T02:10:00.000Z');
+      expect(await legMedia(source, `${T2.uniqueid}:0`), at).toEqual({ state: 'done', sha256: await sha(T2, names.get('T2')!) });
+      expect(await legMedia(source, `${T1.uniqueid}:0`), at).toEqual({ state: 'done', sha256: await sha(T1, names.get('T1')!) });
+      expect(await pull(size), at).toMatchObject({ created: 0, updated: 0 });
+    }
+  });
+});
