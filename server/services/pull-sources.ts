@@ -237,9 +237,13 @@ export class PullSources {
     }
     const lead = taken.reduce((best, next) => (rank(next.leg) > rank(best.leg) ? next : best));
     let communicationId = legs.find((l) => l.stored?.communication_id)?.stored?.communication_id ?? null;
+    // Written again only when the lead or the start changed.
+    let changed = !communicationId || lead.leg.stored === null || legs[0]!.stored === null;
     // A missed call already known by its uid (another leg answered elsewhere) adds nothing.
-    if (!communicationId && !lead.leg.answered) communicationId = (await findCallId(this.db, source.integration_id, uid)) ?? null;
-    const changed = !communicationId || lead.leg.stored === null || legs[0]!.stored === null;
+    if (!communicationId && !lead.leg.answered) {
+      communicationId = (await findCallId(this.db, source.integration_id, uid)) ?? null;
+      changed = communicationId === null;
+    }
     if (changed) {
       const tags = lead.leg.answered ? [] : ['missed'];
       const raw = lead.leg.raw ?? legs.find((l) => l.raw)?.raw ?? {};

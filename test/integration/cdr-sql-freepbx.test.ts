@@ -36,16 +36,17 @@ interface Cdr {
   channel?: string;
   dstchannel?: string;
   cnum?: string;
+  dstCnam?: string;
   recordingfile?: string;
 }
 
 async function insert(rows: Cdr[]) {
   await my.query(
-    `INSERT INTO ${database}.cdr (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, duration, billsec, disposition, uniqueid, did, recordingfile, cnum, cnam, linkedid, sequence) VALUES ?`,
+    `INSERT INTO ${database}.cdr (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, duration, billsec, disposition, uniqueid, did, recordingfile, cnum, cnam, dst_cnam, linkedid, sequence) VALUES ?`,
     [
       rows.map((r) => [
         r.calldate, `"${r.src}" <${r.src}>`, r.src, r.dst, 'from-internal', r.channel ?? `PJSIP/${r.src}-00000001`, r.dstchannel ?? `PJSIP/${r.dst}-00000002`, 'Dial',
-        r.billsec + 5, r.billsec, r.disposition ?? 'ANSWERED', r.uniqueid, '', r.recordingfile ?? '', r.cnum ?? r.src, r.src, r.linkedid ?? r.uniqueid, r.sequence ?? 0,
+        r.billsec + 5, r.billsec, r.disposition ?? 'ANSWERED', r.uniqueid, '', r.recordingfile ?? '', r.cnum ?? r.src, r.src, r.dstCnam ?? '', r.linkedid ?? r.uniqueid, r.sequence ?? 0,
       ]),
     ],
   );
@@ -99,6 +100,8 @@ beforeAll(async () => {
     { ...X2, linkedid: X1.uniqueid, billsec: 600, dstchannel: 'Local/999@from-internal-00000009;1' },
     // 2.5 h outgoing call from 201 behind the outbound caller id; not recorded.
     { calldate: '2024-07-01 09:30:00', src: '+4930999000', cnum: '201', channel: 'PJSIP/201-00000020', dst: '+4930444', uniqueid: '1719819000.41', billsec: 9000 },
+    // Answered, not recorded (recordingfile '' while recordings_dir is set).
+    { calldate: '2024-07-01 09:45:00', src: '+4930777', dst: '202', uniqueid: '1719819900.65', billsec: 20 },
     // Caller ids that name Object.prototype members.
     { calldate: '2024-07-01 09:40:00', src: 'constructor', dst: '201', uniqueid: '1719819600.61', billsec: 5 },
     { calldate: '2024-07-01 09:41:00', src: '__proto__', dst: '202', uniqueid: '1719819660.62', billsec: 5 },
@@ -144,27 +147,28 @@ describe('FreePBX 16 cdr on MariaDB, page boundaries inside every group', () => 
       pulls.get(size)!.runs.push(await pull(size));
       const got = await calls(integration);
       const at = `page size ${size}`;
-      expect(pulls.get(size)!.runs[0], at).toMatchObject({ read: 13, rejected: 0, created: 10, skipped: 0 });
-      expect(got.size, at).toBe(10);
+      expect(pulls.get(size)!.runs[0], at).toMatchObject({ read: 14, rejected: 0, created: 11, skipped: 0 });
+      expect(got.size, at).toBe(11);
       // 21.2 + 21.3: the queue call is 116's (dstchannel Local/116@from-queue), answered, with its recording.
-      expect(got.get(Q.uniqueid), at).toMatchObject({ operator_id: operators.get('116'), direction: 'incoming', duration_s: 95, tags: [], media_state: 'ready', sha256: await sha(Q, names.get('Q')!) });
+      expect(got.get(Q.uniqueid), `${at}: 21.2/21.3 queue call`).toMatchObject({ operator_id: operators.get('116'), direction: 'incoming', duration_s: 95, tags: [], media_state: 'ready', sha256: await sha(Q, names.get('Q')!) });
       // 21.6: 201's leg speaks for the call although 999 held it longer; the start is the first leg's.
-      expect(got.get(X1.uniqueid), at).toMatchObject({ operator_id: operators.get('201'), duration_s: 30, media_state: 'ready' });
-      expect(got.get(X1.uniqueid)!.started_at.toISOString(), at).toBe('2024-07-01T07:20:00.000Z');
+      expect(got.get(X1.uniqueid), `${at}: 21.6 operator leg first`).toMatchObject({ operator_id: operators.get('201'), duration_s: 30, media_state: 'ready' });
+      expect(got.get(X1.uniqueid)?.started_at.toISOString(), `${at}: 21.6 first leg's start`).toBe('2024-07-01T07:20:00.000Z');
       expect(got.get(T1.uniqueid), at).toMatchObject({ operator_id: operators.get('201'), duration_s: 40, media_state: 'ready' });
       // 21.3: the outgoing call's operator is cnum (src is the outbound caller id); 21.8: no recording is not "missing".
-      expect(got.get('1719819000.41'), at).toMatchObject({ operator_id: operators.get('201'), direction: 'outcoming', duration_s: 9000, media_state: null, client_phone_raw: '+4930444' });
+      expect(got.get('1719819000.41'), `${at}: 21.3 cnum`).toMatchObject({ operator_id: operators.get('201'), direction: 'outcoming', duration_s: 9000, media_state: null, client_phone_raw: '+4930444' });
+      expect(got.get('1719819900.65'), `${at}: 21.8 recordingfile ''`).toMatchObject({ operator_id: operators.get('202'), media_state: null });
       // 16.18: prototype member names are plain parties.
-      expect(got.get('1719819600.61'), at).toMatchObject({ operator_id: operators.get('201'), client_phone_raw: 'constructor' });
-      expect(got.get('1719819660.62'), at).toMatchObject({ operator_id: operators.get('202'), client_phone_raw: '__proto__' });
-      expect(got.get('1719819720.63'), at).toMatchObject({ operator_id: operators.get('201'), client_phone_raw: 'toString' });
-      expect(got.get('1719819780.64'), at).toMatchObject({ operator_id: operators.get('202'), client_phone_raw: 'valueOf' });
+      expect(got.get('1719819600.61'), `${at}: 16.18`).toMatchObject({ operator_id: operators.get('201'), client_phone_raw: 'constructor' });
+      expect(got.get('1719819660.62'), `${at}: 16.18`).toMatchObject({ operator_id: operators.get('202'), client_phone_raw: '__proto__' });
+      expect(got.get('1719819720.63'), `${at}: 16.18`).toMatchObject({ operator_id: operators.get('201'), client_phone_raw: 'toString' });
+      expect(got.get('1719819780.64'), `${at}: 16.18`).toMatchObject({ operator_id: operators.get('202'), client_phone_raw: 'valueOf' });
       // 21.8: the repeated 02:30 is told apart by the uniqueid's epoch.
-      expect(got.get('1729989000.51')!.started_at.toISOString(), at).toBe('2024-10-27T00:30:00.000Z');
-      expect(got.get('1729992600.52')!.started_at.toISOString(), at).toBe('2024-10-27T01:30:00.000Z');
+      expect(got.get('1729989000.51')?.started_at.toISOString(), `${at}: 21.8 DST`).toBe('2024-10-27T00:30:00.000Z');
+      expect(got.get('1729992600.52')?.started_at.toISOString(), `${at}: 21.8 DST`).toBe('2024-10-27T01:30:00.000Z');
       // Each row was logged once, none skipped.
       const logged = await ctx.db.selectFrom('source_records').select(['state']).where('source_id', '=', source).execute();
-      expect(logged.length, at).toBe(13);
+      expect(logged.length, at).toBe(14);
     }
   });
 
@@ -180,16 +184,44 @@ describe('FreePBX 16 cdr on MariaDB, page boundaries inside every group', () => 
       runs.push(await pull(size));
       expect(runs[1], at).toMatchObject({ created: 1, updated: 1, rejected: 0, skipped: 0 });
       const got = await calls(integration);
-      expect(got.size, at).toBe(11);
-      expect(got.get('1729983600.71'), at).toMatchObject({ operator_id: operators.get('201'), duration_s: 7200 });
+      expect(got.size, at).toBe(12);
+      expect(got.get('1729983600.71'), `${at}: 21.5 long call`).toMatchObject({ operator_id: operators.get('201'), duration_s: 7200 });
       // The transfer: 202 held it longest; it started with the first leg; it plays the first leg's
       // recording and the second leg's is kept on its record.
       const transfer = got.get(T1.uniqueid)!;
-      expect(transfer, at).toMatchObject({ operator_id: operators.get('202'), duration_s: 120, media_state: 'ready', sha256: await sha(T1, names.get('T1')!) });
-      expect(transfer.started_at.toISOString(), at).toBe('2024-10-27T02:10:00.000Z');
+      expect(transfer, `${at}: 21.6 transfer`).toMatchObject({ operator_id: operators.get('202'), duration_s: 120, media_state: 'ready', sha256: await sha(T1, names.get('T1')!) });
+      expect(transfer.started_at.toISOString(), `${at}: 21.6 transfer start`).toBe('2024-10-27T02:10:00.000Z');
       expect(await legMedia(source, `${T2.uniqueid}:0`), at).toEqual({ state: 'done', sha256: await sha(T2, names.get('T2')!) });
       expect(await legMedia(source, `${T1.uniqueid}:0`), at).toEqual({ state: 'done', sha256: await sha(T1, names.get('T1')!) });
       expect(await pull(size), at).toMatchObject({ created: 0, updated: 0 });
     }
+  });
+
+  it('party_patterns are checked when saved (422 at the field) and replace the defaults', async () => {
+    const integration = (await createIntegration(ctx, { name: 'FreePBX patterns' })).id;
+    const create = (party_patterns: unknown) =>
+      ctx.admin('POST', '/api/v1/admin/sources', {
+        name: 'patterns', kind: 'asterisk_cdr_sql', integration_id: integration, schedule: '*/5 * * * *',
+        config: { url: `mysql://root@127.0.0.1:3306/${database}`, timezone: 'Europe/Berlin', party_patterns },
+      });
+    for (const [bad, field] of [
+      [{ from: [], to: [{ column: 'dst_cnam', pattern: '(' }] }, 'config.party_patterns.to[0].pattern'],
+      [{ from: [], to: [{ column: 'dst_cnam', pattern: '^\\d+$' }] }, 'config.party_patterns.to[0].pattern'],
+      [{ from: [{ column: 'constructor', pattern: '(\\d+)' }], to: [] }, 'config.party_patterns.from[0].column'],
+    ] as const) {
+      const res = await create(bad);
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { error: { details: Array<{ path: string }> } };
+      expect(body.error.details.map((d) => d.path), JSON.stringify(body)).toContain(field);
+    }
+    await insert([{ calldate: '2024-10-27 03:20:00', src: '+4930888', dst: '401', uniqueid: '1729995600.81', billsec: 15, dstchannel: 'Local/ringgroup@from-internal', dstCnam: 'Agent 115' }]);
+    const res = await create({ from: [], to: [{ column: 'dst_cnam', pattern: '^Agent (\\d+)$' }] });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const stats = await new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, { pageSize: 4 }).run(((await res.json()) as { id: string }).id);
+    const got = await calls(integration);
+    expect(got.get('1729995600.81')).toMatchObject({ operator_id: operators.get('115'), direction: 'incoming' });
+    // Without the default dstchannel rules the queue call has no operator.
+    expect(got.get(Q.uniqueid)).toBeUndefined();
+    expect(stats).toMatchObject({ read: 17, rejected: 0 });
   });
 });
