@@ -38,7 +38,6 @@ export interface RunStats {
   ms: number;
 }
 
-type Outcome = SourceRecordValues;
 type RecordingLookup = { media: MediaRow } | { notYet: string } | { never: string };
 
 const LEASE_SECONDS = 300;
@@ -175,7 +174,7 @@ export class PullSources {
     return report;
   }
 
-  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats): Promise<Outcome[]> {
+  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats): Promise<SourceRecordValues[]> {
     const known = await repo.knownRecordKeys(this.db, source.id, records.map((r) => r.key));
     const fresh = new Map<string, SourceRecord>();
     for (const record of records) {
@@ -200,7 +199,7 @@ export class PullSources {
     };
 
     const queue = [...calls.entries()];
-    const outcomes: Outcome[] = [];
+    const outcomes: SourceRecordValues[] = [];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) outcomes.push(...(await this.takeCall(source, next[0], next[1], operatorSide, stats)));
     };
@@ -212,7 +211,7 @@ export class PullSources {
    * One call from all its legs known so far: the operators' legs first (the longest answered one speaks
    * for the call), the earliest leg's start, every leg's recording kept (the call plays the earliest).
    */
-  private async takeCall(source: SourceRow, uid: string, legs: Leg[], operatorSide: (leg: Leg) => Side | null, stats: RunStats): Promise<Outcome[]> {
+  private async takeCall(source: SourceRow, uid: string, legs: Leg[], operatorSide: (leg: Leg) => Side | null, stats: RunStats): Promise<SourceRecordValues[]> {
     legs.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || (a.key < b.key ? -1 : 1));
     const startedAt = legs[0]!.startedAt;
     const taken = legs.flatMap((leg) => {
@@ -221,7 +220,7 @@ export class PullSources {
     });
     // Legs to write back: the fresh ones, and earlier ones skipped while no operator leg had come.
     const touched = legs.filter((l) => l.stored === null || l.stored.state === 'skipped');
-    const outcome = (leg: Leg, values: Pick<Outcome, 'communication_id' | 'state' | 'detail'> & { recording?: RecordingRef | null }): Outcome => ({
+    const outcome = (leg: Leg, values: Pick<SourceRecordValues, 'communication_id' | 'state' | 'detail'>): SourceRecordValues => ({
       record_key: leg.key,
       started_at: leg.startedAt,
       call_uid: uid,
@@ -246,11 +245,10 @@ export class PullSources {
     }
     if (changed) {
       const tags = lead.leg.answered ? [] : ['missed'];
-      const raw = lead.leg.raw ?? legs.find((l) => l.raw)?.raw ?? {};
       try {
         const result = await this.callIngest.ingest(
           { operator_id: lead.side.operator, started_at: startedAt.toISOString(), uid, direction: lead.side.direction, duration: lead.leg.durationS, client_phone_number: lead.side.client, tags },
-          { ...raw, source_id: source.id, tags },
+          { ...lead.leg.raw, source_id: source.id, tags },
           { id: source.integration_id, defaultTimezone: null },
         );
         communicationId = result.id;
@@ -263,7 +261,7 @@ export class PullSources {
       }
     }
 
-    const outcomes: Outcome[] = [];
+    const outcomes: SourceRecordValues[] = [];
     const missing: string[] = [];
     let found = false;
     for (const leg of touched) {
@@ -283,7 +281,7 @@ export class PullSources {
       const state = 'never' in lookup || Number(source.config.recording_wait_minutes ?? 0) === 0 ? 'missing' : 'waiting';
       stats[state]++;
       if (state === 'missing') missing.push(reason);
-      outcomes.push(outcome(leg, { communication_id: communicationId, state, detail: reason, recording: leg.recording }));
+      outcomes.push(outcome(leg, { communication_id: communicationId, state, detail: reason }));
     }
     const first = legs.find((l) => l.mediaId !== null);
     if (found && first) {
@@ -384,7 +382,7 @@ interface Leg {
   durationS: number | null;
   answered: boolean;
   recording: RecordingRef | null;
-  raw: Record<string, unknown> | null;
+  raw: Record<string, unknown>;
   summary: LegSummary;
   mediaId: string | null;
   /** The record as taken before (null: read now). */
