@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sql } from 'kysely';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullSources, type RunStats } from '../../server/services/pull-sources.js';
@@ -225,3 +226,29 @@ describe('FreePBX 16 cdr on MariaDB, page boundaries inside every group', () => 
     expect(stats).toMatchObject({ read: 17, rejected: 0 });
   });
 });
+
+describe('cdr_pgsql on Postgres, the same total order', () => {
+  it('reads every sequence row of a queue call with one row per page', async () => {
+    await sql`CREATE TABLE cdr (calldate timestamp NOT NULL, clid text, src text, dst text, channel text, dstchannel text, duration int, billsec int,
+      disposition text, uniqueid text, linkedid text, sequence int, recordingfile text)`.execute(ctx.db);
+    const rows = [
+      [0, 'NO ANSWER', 0, 'Local/115@from-queue-00000001;1'],
+      [1, 'NO ANSWER', 0, 'Local/201@from-queue-00000002;1'],
+      [2, 'ANSWERED', 61, 'Local/116@from-queue-00000003;1'],
+    ] as const;
+    for (const [sequence, disposition, billsec, dstchannel] of rows) {
+      await sql`INSERT INTO cdr VALUES ('2024-07-02 10:00:00', '', '+4930999', '400', 'PJSIP/trunk-1', ${dstchannel}, ${billsec + 5}, ${billsec}, ${disposition}, '1719907200.5', '1719907200.5', ${sequence}, '')`.execute(ctx.db);
+    }
+    const integration = (await createIntegration(ctx, { name: 'cdr_pgsql' })).id;
+    const res = await ctx.admin('POST', '/api/v1/admin/sources', {
+      name: 'pg', kind: 'asterisk_cdr_sql', integration_id: integration, schedule: '*/5 * * * *', config: { url: ctx.url, timezone: 'Europe/Berlin', overlap_seconds: 0 },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const id = ((await res.json()) as { id: string }).id;
+    const run = () => new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, { pageSize: 1 }).run(id);
+    expect(await run()).toMatchObject({ read: 3, created: 1, skipped: 0 });
+    expect((await calls(integration)).get('1719907200.5')).toMatchObject({ operator_id: operators.get('116'), duration_s: 61, tags: [] });
+    expect(await run()).toMatchObject({ read: 0, created: 0 });
+  });
+});
+
