@@ -26,6 +26,8 @@ export interface CdrSqlConfig {
 
 const WANTED = ['calldate', 'start', 'src', 'dst', 'duration', 'billsec', 'disposition', 'uniqueid', 'linkedid', 'sequence', 'recordingfile', 'did', 'dcontext', 'clid'];
 const EPOCH = '1970-01-01 00:00:00';
+/** A channel left up for weeks (or a garbage duration) must not make every run re-read the table. */
+const LONGEST_OVERLAP = 7 * 24 * 3600;
 
 /** A row's place in the read order. */
 interface Key {
@@ -76,7 +78,7 @@ export class AsteriskCdrSql implements PullSource {
     const rejected: PullPage['rejected'] = [];
     for (const raw of rows) {
       const row = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k === 'cdr_time' ? 'calldate' : k, v === null || v === undefined ? null : String(v)])) as CdrRow;
-      this.longest = Math.max(this.longest, Number(row.duration ?? row.billsec ?? 0) || 0);
+      this.longest = Math.min(LONGEST_OVERLAP, Math.max(this.longest, Number(row.duration ?? row.billsec ?? 0) || 0));
       const result = cdrToCall(row, this.zone, '');
       if (!result.ok || !result.call.uniqueid) {
         rejected.push({ at: `uniqueid ${row.uniqueid ?? '?'}`, reason: result.ok ? 'no uniqueid' : result.reason });
