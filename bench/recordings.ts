@@ -26,6 +26,7 @@ import { createLogger } from '../server/logger.js';
 import { DestinationPolicy } from '../server/media/destination-policy.js';
 import { LocalMediaStore } from '../server/media/local-store.js';
 import { createServices } from '../server/services/index.js';
+import { DEFAULT_PARTY_PATTERNS } from '../server/sources/cdr-parties.js';
 import { perSecond, report, times } from './lib/report.js';
 import { runFor } from './lib/stats.js';
 
@@ -98,7 +99,7 @@ async function main() {
     };
     const source = await services.pullSources.create({
       name: 'bench', kind: 'asterisk_cdr_sql', integration_id: integration.id, schedule: '* * * * *', active: true,
-      config: { url, table: 'cdr', overlap_seconds: 3600, timezone: 'UTC', extension_map: {}, recording_wait_minutes: 0, settle_seconds: 0 },
+      config: { url, table: 'cdr', overlap_seconds: 3600, party_patterns: DEFAULT_PARTY_PATTERNS, timezone: 'UTC', extension_map: {}, recording_wait_minutes: 0, settle_seconds: 0 },
     });
     const timed = async (label: string) => {
       const t0 = performance.now();

@@ -12,6 +12,7 @@ import * as m0011 from './0011_chat_closed.js';
 import * as m0012 from './0012_crm_outbox_when_connected.js';
 import * as m0014 from './0014_crm_delivery_runner.js';
 import * as m0015 from './0015_crm_delivery_progress.js';
+import * as m0017 from './0017_source_record_legs.js';
 import * as m0019 from './0019_integration_isolation.js';
 import * as m0022 from './0022_people.js';
 
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0012_crm_outbox_when_connected': m0012,
   '0014_crm_delivery_runner': m0014,
   '0015_crm_delivery_progress': m0015,
+  '0017_source_record_legs': m0017,
   '0019_integration_isolation': m0019,
   '0022_people': m0022,
 };

@@ -158,6 +158,10 @@ export interface SourceRecordsTable {
   recording: Json<Record<string, unknown>> | null;
   detail: string | null;
   attempts: Generated<number>;
+  /** migrations/0017_source_record_legs.ts: the call the record is a leg of, what the leg said, its recording. */
+  call_uid: string | null;
+  leg: Json<Record<string, unknown>> | null;
+  media_id: string | null;
   first_seen_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -1,5 +1,6 @@
 // Asterisk CDRs as cdr_csv writes them (column order from cdr_csv.c's build_csv_record) and as the SQL
 // cdr tables hold them, turned into one shape the pull runner understands. Pure: no I/O.
+import { DateTime } from 'luxon';
 import { parseTimestamp } from './timestamps.js';
 
 /** The optional cdr_csv columns, switched on in cdr.conf's [csv] section. */
@@ -65,7 +66,7 @@ export function cdrToCall(row: CdrRow, zone: string, fallbackKey: string): CdrRe
       key,
       callUid: linkedid && UNIQUEID.test(linkedid) ? linkedid : (uniqueid ?? fallbackKey),
       uniqueid,
-      startedAt: parsed.date,
+      startedAt: resolveRepeatedHour(parsed.date, zone, uniqueid),
       localDay: start.slice(0, 10),
       from: text(row.src),
       to: text(row.dst),
@@ -74,6 +75,26 @@ export function cdrToCall(row: CdrRow, zone: string, fallbackKey: string): CdrRe
       recordingFile: text(row.recordingfile),
     },
   };
+}
+
+const WALL_CLOCK = 'yyyy-MM-dd HH:mm:ss';
+/** A uniqueid is `<unix epoch of the channel's creation>.<sequence>`. */
+const UNIQUEID_EPOCH = /^(\d{9,11})\.\d+$/;
+
+/**
+ * When clocks go back a local calldate happens twice (02:30 in Berlin on the last Sunday of October);
+ * the parser takes one of them. The call started after its channel was created, at the uniqueid's
+ * epoch: the first of the instants showing this wall-clock time that is not before it is the start.
+ */
+function resolveRepeatedHour(date: Date, zone: string, uniqueid: string | null): Date {
+  const epoch = uniqueid ? UNIQUEID_EPOCH.exec(uniqueid)?.[1] : undefined;
+  if (!epoch) return date;
+  const wall = DateTime.fromJSDate(date, { zone }).toFormat(WALL_CLOCK);
+  const same = [-3600, -1800, 0, 1800, 3600]
+    .map((shift) => new Date(date.getTime() + shift * 1000))
+    .filter((d) => DateTime.fromJSDate(d, { zone }).toFormat(WALL_CLOCK) === wall);
+  if (same.length < 2) return date;
+  return same.find((d) => d.getTime() >= Number(epoch) * 1000) ?? date;
 }
 
 function text(value: string | null | undefined): string | null {

@@ -5,7 +5,7 @@
 import { Conflict, DomainError, MediaTooLarge, NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 import { dropNullOptionals } from '../domain/null-as-absent.js';
 import type { Executor } from '../db/repositories/executor.js';
-import { findCallId, markMediaFailed, type MediaRow } from '../db/repositories/media.js';
+import { findCallId, findMedia, markMediaFailed, type MediaRow } from '../db/repositories/media.js';
 import { findOperatorsByExternalIds } from '../db/repositories/operators.js';
 import * as repo from '../db/repositories/sources.js';
 import type { SourceRecordValues, SourceRow } from '../db/repositories/sources.js';
@@ -39,7 +39,6 @@ export interface RunStats {
   ms: number;
 }
 
-type Outcome = SourceRecordValues & { status?: 'created' | 'updated' };
 type RecordingLookup = { media: MediaRow } | { notYet: string } | { never: string };
 
 const LEASE_SECONDS = 300;
@@ -168,8 +167,7 @@ export class PullSources {
         if (!options.dryRun) {
           const lookup = await this.lookupRecording(source, record.recording as RecordingRef);
           if ('media' in lookup) {
-            await this.recordings.attach(record.communication_id, lookup.media);
-            await repo.setRecordState(this.db, id, record.record_key, 'done', null);
+            await this.attachLeg(id, record, lookup.media);
             report.found++;
           } else report.still_missing++;
         }
@@ -179,83 +177,129 @@ export class PullSources {
     return report;
   }
 
-  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats): Promise<Outcome[]> {
+  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats): Promise<SourceRecordValues[]> {
     const known = await repo.knownRecordKeys(this.db, source.id, records.map((r) => r.key));
     const fresh = new Map<string, SourceRecord>();
     for (const record of records) {
       if (known.has(record.key) || fresh.has(record.key)) stats.seen_before++;
       else fresh.set(record.key, record);
     }
-    // Own keys only: a PBX party named "constructor" or "__proto__" must not resolve to a prototype member.
-    const map = (source.config.extension_map ?? {}) as Record<string, string>;
-    const operatorOf = (party: string | null) => (party ? (Object.hasOwn(map, party) ? map[party]! : party) : null);
-    const candidates = [...fresh.values()].flatMap((r) => [operatorOf(r.from), operatorOf(r.to)]).filter((x): x is string => x !== null);
-    const operators = new Set((await findOperatorsByExternalIds(this.db, [...new Set(candidates)])).filter((o) => o.active).map((o) => o.external_id));
+    // Legs of one call (same linkedid) are taken as one, with the legs taken on earlier pages and runs.
+    const calls = new Map<string, Leg[]>();
+    for (const record of fresh.values()) calls.set(record.callUid, [...(calls.get(record.callUid) ?? []), freshLeg(record)]);
+    const earlier = await repo.legsOfCalls(this.db, source.id, [...calls.keys()]);
+    for (const [uid, legs] of calls) legs.push(...(earlier.get(uid) ?? []).map(storedLeg));
 
-    // Legs of one call (same linkedid) are taken as one: the longest answered leg speaks for the call.
-    const calls = new Map<string, SourceRecord[]>();
-    for (const record of fresh.values()) calls.set(record.callUid, [...(calls.get(record.callUid) ?? []), record]);
-    const queue = [...calls.values()];
-    const outcomes: Outcome[] = [];
+    // A Map, not the config object: a PBX party named "constructor" or "__proto__" is just a party.
+    const map = new Map(Object.entries((source.config.extension_map ?? {}) as Record<string, string>));
+    const operatorOf = (party: string) => map.get(party) ?? party;
+    const candidates = [...calls.values()].flat().flatMap((l) => [l.from, l.to, ...l.aliases.from, ...l.aliases.to]).filter((x): x is string => x !== null).map(operatorOf);
+    const active = new Set((await findOperatorsByExternalIds(this.db, [...new Set(candidates)])).filter((o) => o.active).map((o) => o.external_id));
+    const operatorSide = (leg: Leg): Side | null => {
+      for (const party of [leg.from, ...leg.aliases.from]) if (party !== null && active.has(operatorOf(party))) return { operator: operatorOf(party), direction: 'outcoming', client: leg.to };
+      for (const party of [leg.to, ...leg.aliases.to]) if (party !== null && active.has(operatorOf(party))) return { operator: operatorOf(party), direction: 'incoming', client: leg.from };
+      return null;
+    };
+
+    const queue = [...calls.entries()];
+    const outcomes: SourceRecordValues[] = [];
     const worker = async () => {
-      for (let legs = queue.shift(); legs; legs = queue.shift()) {
-        const lead = legs.reduce((best, leg) => (rank(leg) > rank(best) ? leg : best));
-        const outcome = await this.take(source, lead, operatorOf, operators);
-        outcomes.push(outcome);
-        count(stats, outcome, lead);
-        for (const leg of legs) {
-          if (leg === lead) continue;
-          outcomes.push({ record_key: leg.key, started_at: leg.startedAt, recording: null, communication_id: outcome.communication_id, state: outcome.state === 'skipped' ? 'skipped' : 'done', detail: `another leg of call ${leg.callUid}` });
-        }
-      }
+      for (let next = queue.shift(); next; next = queue.shift()) outcomes.push(...(await this.takeCall(source, next[0], next[1], operatorSide, stats)));
     };
     await Promise.all(Array.from({ length: this.options.concurrency ?? 32 }, worker));
     return outcomes;
   }
 
-  private async take(source: SourceRow, record: SourceRecord, operatorOf: (p: string | null) => string | null, operators: Set<string>): Promise<Outcome> {
-    const base = { record_key: record.key, started_at: record.startedAt, recording: null, communication_id: null };
-    const fromOperator = operatorOf(record.from);
-    const toOperator = operatorOf(record.to);
-    const [operator, direction, client] =
-      fromOperator && operators.has(fromOperator)
-        ? [fromOperator, 'outcoming' as const, record.to]
-        : toOperator && operators.has(toOperator)
-          ? [toOperator, 'incoming' as const, record.from]
-          : [null, null, null];
-    if (!operator) return { ...base, state: 'skipped', detail: `no active operator is ${record.from ?? '?'} or ${record.to ?? '?'} (operator external_id or extension_map)` };
+  /**
+   * One call from all its legs known so far: the operators' legs first (the longest answered one speaks
+   * for the call), the earliest leg's start, every leg's recording kept (the call plays the earliest).
+   */
+  private async takeCall(source: SourceRow, uid: string, legs: Leg[], operatorSide: (leg: Leg) => Side | null, stats: RunStats): Promise<SourceRecordValues[]> {
+    legs.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || (a.key < b.key ? -1 : 1));
+    const startedAt = legs[0]!.startedAt;
+    const taken = legs.flatMap((leg) => {
+      const side = operatorSide(leg);
+      return side ? [{ leg, side }] : [];
+    });
+    // Legs to write back: the fresh ones, and earlier ones skipped while no operator leg had come.
+    const touched = legs.filter((l) => l.stored === null || l.stored.state === 'skipped');
+    const outcome = (leg: Leg, values: Pick<SourceRecordValues, 'communication_id' | 'state' | 'detail'>): SourceRecordValues => ({
+      record_key: leg.key,
+      started_at: leg.startedAt,
+      call_uid: uid,
+      leg: { ...leg.summary },
+      recording: leg.recording,
+      media_id: leg.mediaId,
+      ...values,
+    });
+    if (taken.length === 0) {
+      stats.skipped++;
+      const parties = [...new Set(legs.flatMap((l) => [l.from ?? '?', l.to ?? '?']))].slice(0, 6).join(', ');
+      return touched.map((leg) => outcome(leg, { communication_id: null, state: 'skipped', detail: `no active operator is ${parties} (operator external_id, extension_map or party_patterns)` }));
+    }
+    const lead = taken.reduce((best, next) => (rank(next.leg) > rank(best.leg) ? next : best));
+    let communicationId = legs.find((l) => l.stored?.communication_id)?.stored?.communication_id ?? null;
+    // Written again only when the lead or the start changed.
+    let changed = !communicationId || lead.leg.stored === null || legs[0]!.stored === null;
+    // A missed call already known by its uid (another leg answered elsewhere) adds nothing.
+    if (!communicationId && !lead.leg.answered) {
+      communicationId = (await findCallId(this.db, source.integration_id, uid)) ?? null;
+      changed = communicationId === null;
+    }
+    if (changed) {
+      const tags = lead.leg.answered ? [] : ['missed'];
+      try {
+        const result = await this.callIngest.ingest(
+          { operator_id: lead.side.operator, started_at: startedAt.toISOString(), uid, direction: lead.side.direction, duration: lead.leg.durationS, client_phone_number: lead.side.client, tags },
+          { ...lead.leg.raw, source_id: source.id, tags },
+          { id: source.integration_id, defaultTimezone: null },
+        );
+        communicationId = result.id;
+        stats[result.status]++;
+        if (!lead.leg.answered) stats.missed++;
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        stats.skipped++;
+        return touched.map((leg) => outcome(leg, { communication_id: null, state: 'skipped', detail: error.message }));
+      }
+    }
 
-    // A missed leg of a call already taken (another leg answered) adds nothing.
-    if (!record.answered) {
-      const existing = await findCallId(this.db, source.integration_id, record.callUid);
-      if (existing) return { ...base, communication_id: existing, state: 'done', detail: 'missed leg of a known call' };
+    const outcomes: SourceRecordValues[] = [];
+    const missing: string[] = [];
+    let found = false;
+    for (const leg of touched) {
+      if (!leg.answered || !leg.recording) {
+        outcomes.push(outcome(leg, { communication_id: communicationId, state: 'done', detail: leg.answered ? null : 'missed' }));
+        continue;
+      }
+      const lookup = await this.lookupRecording(source, leg.recording);
+      if ('media' in lookup) {
+        leg.mediaId = lookup.media.id;
+        found = true;
+        stats.recordings++;
+        outcomes.push(outcome(leg, { communication_id: communicationId, state: 'done', detail: null }));
+        continue;
+      }
+      const reason = 'never' in lookup ? lookup.never : lookup.notYet;
+      const state = 'never' in lookup || Number(source.config.recording_wait_minutes ?? 0) === 0 ? 'missing' : 'waiting';
+      stats[state]++;
+      if (state === 'missing') missing.push(reason);
+      outcomes.push(outcome(leg, { communication_id: communicationId, state, detail: reason }));
     }
-    const tags = record.answered ? [] : ['missed'];
-    let result;
-    try {
-      result = await this.callIngest.ingest(
-        { operator_id: operator, started_at: record.startedAt.toISOString(), uid: record.callUid, direction, duration: record.durationS, client_phone_number: client, tags },
-        { ...record.raw, source_id: source.id, tags },
-        { id: source.integration_id, defaultTimezone: null },
-      );
-    } catch (error) {
-      if (error instanceof DomainError) return { ...base, state: 'skipped', detail: error.message };
-      throw error;
-    }
-    const taken = { ...base, communication_id: result.id, status: result.status };
-    if (!record.answered || !record.recording) return { ...taken, state: 'done', detail: record.answered ? null : 'missed' };
-    const lookup = await this.lookupRecording(source, record.recording);
-    if ('media' in lookup) {
-      await this.recordings.attach(result.id, lookup.media);
-      return { ...taken, state: 'done', detail: null };
-    }
-    const waitMinutes = Number(source.config.recording_wait_minutes ?? 0);
-    const reason = 'never' in lookup ? lookup.never : lookup.notYet;
-    if ('never' in lookup || waitMinutes === 0) {
-      await markMediaFailed(this.db, result.id, 'missing', reason);
-      return { ...taken, recording: record.recording, state: 'missing', detail: reason };
-    }
-    return { ...taken, recording: record.recording, state: 'waiting', detail: reason };
+    const first = legs.find((l) => l.mediaId !== null);
+    if (found && first) {
+      const media = await findMedia(this.db, first.mediaId!);
+      if (media) await this.recordings.attach(communicationId!, media);
+    } else if (!first && missing.length > 0) await markMediaFailed(this.db, communicationId!, 'missing', missing[0]!);
+    return outcomes;
+  }
+
+  /** A leg's recording came later: the leg keeps it, and the call plays its earliest leg's. */
+  private async attachLeg(sourceId: string, record: repo.WaitingRecord, media: MediaRow): Promise<void> {
+    await repo.setRecordMedia(this.db, sourceId, record.record_key, media.id);
+    const first = record.call_uid ? await repo.firstLegMedia(this.db, sourceId, record.call_uid) : media.id;
+    const played = first === media.id ? media : first ? await findMedia(this.db, first) : undefined;
+    if (played) await this.recordings.attach(record.communication_id, played);
   }
 
   private async retryWaiting(source: SourceRow, stats: RunStats): Promise<void> {
@@ -263,8 +307,7 @@ export class PullSources {
     for (const record of await repo.waitingRecords(this.db, source.id, WAITING_PER_RUN)) {
       const lookup = await this.lookupRecording(source, record.recording as RecordingRef);
       if ('media' in lookup) {
-        await this.recordings.attach(record.communication_id, lookup.media);
-        await repo.setRecordState(this.db, source.id, record.record_key, 'done', null);
+        await this.attachLeg(source.id, record, lookup.media);
         stats.recordings++;
       } else if ('never' in lookup || Date.now() - record.first_seen_at.getTime() >= waitMs) {
         const reason = 'never' in lookup ? lookup.never : `${lookup.notYet}; gave up after ${record.attempts + 1} attempts`;
@@ -321,16 +364,62 @@ export class PullSources {
   }
 }
 
-const rank = (record: SourceRecord) => (record.answered ? 1e9 : 0) + (record.durationS ?? 0);
+const rank = (leg: Leg) => (leg.answered ? 1e9 : 0) + (leg.durationS ?? 0);
 
-function count(stats: RunStats, outcome: Outcome, record: SourceRecord): void {
-  if (outcome.status === 'created') stats.created++;
-  if (outcome.status === 'updated') stats.updated++;
-  if (outcome.state === 'skipped') stats.skipped++;
-  if (outcome.state === 'waiting') stats.waiting++;
-  if (outcome.state === 'missing') stats.missing++;
-  if (outcome.state === 'done' && record.answered && record.recording) stats.recordings++;
-  if (!record.answered && outcome.state !== 'skipped') stats.missed++;
+/** What a leg said, kept on its record so a later leg of the call is weighed with it. */
+type LegSummary = {
+  from: string | null;
+  to: string | null;
+  aliases: { from: string[]; to: string[] };
+  duration_s: number | null;
+  answered: boolean;
+  raw: Record<string, unknown>;
+};
+
+interface Leg {
+  key: string;
+  startedAt: Date;
+  from: string | null;
+  to: string | null;
+  aliases: { from: string[]; to: string[] };
+  durationS: number | null;
+  answered: boolean;
+  recording: RecordingRef | null;
+  raw: Record<string, unknown>;
+  summary: LegSummary;
+  mediaId: string | null;
+  /** The record as taken before (null: read now). */
+  stored: repo.StoredLeg | null;
+}
+
+interface Side {
+  operator: string;
+  direction: 'incoming' | 'outcoming';
+  client: string | null;
+}
+
+function freshLeg(r: SourceRecord): Leg {
+  const aliases = r.aliases ?? { from: [], to: [] };
+  const summary = { from: r.from, to: r.to, aliases, duration_s: r.durationS, answered: r.answered, raw: r.raw };
+  return { key: r.key, startedAt: r.startedAt, from: r.from, to: r.to, aliases, durationS: r.durationS, answered: r.answered, recording: r.recording, raw: r.raw, summary, mediaId: null, stored: null };
+}
+
+function storedLeg(row: repo.StoredLeg): Leg {
+  const summary = row.leg as unknown as LegSummary;
+  return {
+    key: row.record_key,
+    startedAt: row.started_at,
+    from: summary.from,
+    to: summary.to,
+    aliases: summary.aliases,
+    durationS: summary.duration_s,
+    answered: summary.answered,
+    recording: row.recording as RecordingRef | null,
+    raw: summary.raw,
+    summary,
+    mediaId: row.media_id,
+    stored: row,
+  };
 }
 
 function invalid(path: string, code: string, message: string, topCode = code): Unprocessable {

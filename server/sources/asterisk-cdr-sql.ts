@@ -1,11 +1,14 @@
 // An Asterisk CDR table in SQL: cdr_pgsql's `cdr` on Postgres or FreePBX's asteriskcdrdb.cdr on
-// MySQL/MariaDB. Read in (calldate, uniqueid) order from the cursor minus an overlap — a CDR row is
-// written when the call ends but dated when it started, so long calls land behind shorter ones. The
-// overlap re-reads a bounded window (skipped as already seen); rows before it are never touched.
+// MySQL/MariaDB. Read in (calldate, uniqueid, sequence) order — a total order: FreePBX writes the rows
+// of a queue call with one calldate and uniqueid, told apart by sequence — from the cursor minus an
+// overlap. A CDR row is written when the call ends but dated when it started, so long calls land behind
+// shorter ones: the overlap is the configured one or the longest call seen so far (kept in the cursor),
+// whichever is longer. The overlap's rows are skipped as already seen; rows before it are never touched.
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { DateTime } from 'luxon';
 import { cdrToCall, type CdrRow } from '../domain/asterisk-cdr.js';
+import { DEFAULT_PARTY_PATTERNS, partiesOf, partyColumns, type PartyRule } from './cdr-parties.js';
 import { SourceUnreachable, type Cursor, type PullPage, type PullSource, type RecordingRef, type SourceRecord } from './port.js';
 
 export interface CdrSqlConfig {
@@ -15,11 +18,23 @@ export interface CdrSqlConfig {
   recordings_dir?: string | undefined;
   /** Recordings served over HTTP in the same YYYY/MM/DD layout (e.g. a web server over the monitor folder). */
   recordings_url?: string | undefined;
+  /** 0: rows are written in calldate order, no overlap at all. */
   overlap_seconds: number;
+  /** Absent in configs saved before the setting existed: the defaults. */
+  party_patterns?: { from: PartyRule[]; to: PartyRule[] } | undefined;
 }
 
 const WANTED = ['calldate', 'start', 'src', 'dst', 'duration', 'billsec', 'disposition', 'uniqueid', 'linkedid', 'sequence', 'recordingfile', 'did', 'dcontext', 'clid'];
 const EPOCH = '1970-01-01 00:00:00';
+/** A channel left up for weeks (or a garbage duration) must not make every run re-read the table. */
+const LONGEST_OVERLAP = 7 * 24 * 3600;
+
+/** A row's place in the read order. */
+interface Key {
+  time: string;
+  uniqueid: string;
+  sequence: number;
+}
 
 interface Connection {
   query(text: string, params: unknown[]): Promise<Array<Record<string, unknown>>>;
@@ -29,13 +44,18 @@ interface Connection {
 export class AsteriskCdrSql implements PullSource {
   private connection: Connection | undefined;
   private columns: string[] | undefined;
-  /** Where the next page starts within this run: the first page starts an overlap before the cursor. */
-  private position: { time: string; uniqueid: string } | undefined;
+  /** Where the next page starts within this run: from a time (the overlap), or after a row. */
+  private position: { since: string } | { after: Key } | undefined;
+  private readonly parties: { from: PartyRule[]; to: PartyRule[] };
+  /** The longest call (duration) seen so far, carried in the cursor. */
+  private longest: number | undefined;
 
   constructor(
     private readonly config: CdrSqlConfig,
     private readonly zone: string,
-  ) {}
+  ) {
+    this.parties = config.party_patterns ?? DEFAULT_PARTY_PATTERNS;
+  }
 
   async check(): Promise<void> {
     await this.discoverColumns();
@@ -44,40 +64,47 @@ export class AsteriskCdrSql implements PullSource {
   async read(cursor: Cursor | null, limit: number): Promise<PullPage> {
     const columns = await this.discoverColumns();
     const time = columns.includes('calldate') ? 'calldate' : 'start';
-    this.position ??= cursor
-      ? {
-          time: DateTime.fromSQL(String(cursor.time), { zone: 'UTC' }).minus({ seconds: this.config.overlap_seconds }).toFormat('yyyy-MM-dd HH:mm:ss'),
-          uniqueid: this.config.overlap_seconds === 0 ? String(cursor.uniqueid) : '',
-        }
-      : { time: EPOCH, uniqueid: '' };
-    const rows = await this.query(time, columns, this.position.time, this.position.uniqueid, limit);
+    const longest = Number(cursor?.longest_s ?? 0);
+    this.longest ??= longest;
+    // The first page starts an overlap before the cursor (taking its whole second), later pages after the last row.
+    const overlap = this.config.overlap_seconds === 0 ? 0 : Math.max(this.config.overlap_seconds, longest);
+    this.position ??= !cursor
+      ? { since: EPOCH }
+      : overlap === 0
+        ? { after: keyOf(cursor) }
+        : { since: DateTime.fromSQL(String(cursor.time), { zone: 'UTC' }).minus({ seconds: overlap }).toFormat('yyyy-MM-dd HH:mm:ss') };
+    const rows = await this.query(time, columns, this.position, limit);
     const records: SourceRecord[] = [];
     const rejected: PullPage['rejected'] = [];
     for (const raw of rows) {
       const row = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k === 'cdr_time' ? 'calldate' : k, v === null || v === undefined ? null : String(v)])) as CdrRow;
+      this.longest = Math.min(LONGEST_OVERLAP, Math.max(this.longest, Number(row.duration ?? row.billsec ?? 0) || 0));
       const result = cdrToCall(row, this.zone, '');
       if (!result.ok || !result.call.uniqueid) {
         rejected.push({ at: `uniqueid ${row.uniqueid ?? '?'}`, reason: result.ok ? 'no uniqueid' : result.reason });
         continue;
       }
       const call = result.call;
+      // An empty recordingfile is FreePBX's "not recorded"; without the column the folder is searched by uniqueid.
+      const unrecorded = columns.includes('recordingfile') && call.recordingFile === null;
       records.push({
         key: call.key,
         callUid: call.callUid,
         startedAt: call.startedAt,
         from: call.from,
         to: call.to,
+        aliases: { from: partiesOf(row, this.parties.from), to: partiesOf(row, this.parties.to) },
         durationS: call.durationS,
         answered: call.answered,
-        recording: call.answered ? this.recordingOf(call.localDay, call.recordingFile, call.uniqueid) : null,
+        recording: call.answered && !unrecorded ? this.recordingOf(call.localDay, call.recordingFile, call.uniqueid) : null,
         raw: { cdr: row },
       });
     }
     const last = rows.at(-1);
-    if (last) this.position = { time: String(last.cdr_time), uniqueid: String(last.uniqueid ?? '') };
+    if (last) this.position = { after: { time: String(last.cdr_time), uniqueid: String(last.uniqueid ?? ''), sequence: Number(last.sequence ?? 0) } };
     // The stored cursor never moves back (the overlap window's rows come before it).
-    const next = this.position && (!cursor || compareKeys(this.position, cursor) > 0) ? { ...this.position } : cursor;
-    return { records, rejected, cursor: next, done: rows.length < limit };
+    const at = 'after' in this.position && (!cursor || compareKeys(this.position.after, keyOf(cursor)) > 0) ? this.position.after : cursor ? keyOf(cursor) : null;
+    return { records, rejected, cursor: at ? { ...at, longest_s: this.longest } : null, done: rows.length < limit };
   }
 
   async close(): Promise<void> {
@@ -94,26 +121,36 @@ export class AsteriskCdrSql implements PullSource {
     return null;
   }
 
-  /** The time is selected under another name: ORDER BY must use the column (and its index), not the text. */
-  private async query(time: string, columns: string[], since: string, after: string, limit: number) {
+  /**
+   * The time is selected under another name: ORDER BY must use the column (and its index), not the text.
+   * Tables without a sequence column are read in (time, uniqueid) order.
+   */
+  private async query(time: string, columns: string[], position: { since: string } | { after: Key }, limit: number) {
     const connection = await this.connect();
-    const select = columns.filter((c) => c !== time && WANTED.includes(c));
-    if (this.config.dialect === 'postgres') {
-      const list = select.map((c) => `${quotePg(c)}::text AS ${quotePg(c)}`).join(', ');
-      return connection.query(
-        `SELECT to_char(${quotePg(time)}, 'YYYY-MM-DD HH24:MI:SS') AS cdr_time, ${list} FROM ${this.tableName()}
-         WHERE ${quotePg(time)} >= $1::timestamp AND (${quotePg(time)} > $1::timestamp OR coalesce(uniqueid, '') > $2)
-         ORDER BY ${quotePg(time)}, uniqueid LIMIT $3`,
-        [since, after, limit],
-      );
+    const wanted = new Set([...WANTED, ...partyColumns(this.parties)]);
+    const select = columns.filter((c) => c !== time && wanted.has(c));
+    const sequence = columns.includes('sequence');
+    const pgsql = this.config.dialect === 'postgres';
+    const quote = pgsql ? quotePg : quoteMy;
+    let n = 0;
+    const param = (cast = '') => (pgsql ? `$${++n}${cast}` : '?');
+    const stamp = pgsql ? '::timestamp' : '';
+    const t = quote(time);
+    const key = sequence ? `(COALESCE(uniqueid, ''), COALESCE(${quote('sequence')}, 0))` : `COALESCE(uniqueid, '')`;
+    const params: unknown[] = [];
+    let where: string;
+    if ('since' in position) {
+      where = `${t} >= ${param(stamp)}`;
+      params.push(position.since);
+    } else {
+      const { time: at, uniqueid, sequence: seq } = position.after;
+      where = `${t} >= ${param(stamp)} AND (${t} > ${param(stamp)} OR ${key} > ${sequence ? `(${param()}, ${param()})` : param()})`;
+      params.push(at, at, uniqueid, ...(sequence ? [seq] : []));
     }
-    const list = select.map((c) => quoteMy(c)).join(', ');
-    return connection.query(
-      `SELECT DATE_FORMAT(${quoteMy(time)}, '%Y-%m-%d %H:%i:%s') AS cdr_time, ${list} FROM ${this.tableName()}
-       WHERE ${quoteMy(time)} >= ? AND (${quoteMy(time)} > ? OR COALESCE(uniqueid, '') > ?)
-       ORDER BY ${quoteMy(time)}, uniqueid LIMIT ?`,
-      [since, since, after, limit],
-    );
+    const order = `${t}, COALESCE(uniqueid, '')${sequence ? `, COALESCE(${quote('sequence')}, 0)` : ''}`;
+    const list = select.map((c) => (pgsql ? `${quotePg(c)}::text AS ${quotePg(c)}` : quoteMy(c))).join(', ');
+    const timeText = pgsql ? `to_char(${t}, 'YYYY-MM-DD HH24:MI:SS')` : `DATE_FORMAT(${t}, '%Y-%m-%d %H:%i:%s')`;
+    return connection.query(`SELECT ${timeText} AS cdr_time, ${list} FROM ${this.tableName()} WHERE ${where} ORDER BY ${order} LIMIT ${param()}`, [...params, limit]);
   }
 
   private tableName(): string {
@@ -164,9 +201,12 @@ export class AsteriskCdrSql implements PullSource {
   }
 }
 
-function compareKeys(a: { time: string; uniqueid: string }, b: Cursor): number {
-  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return cmp(a.time, String(b.time)) || cmp(a.uniqueid, String(b.uniqueid));
+/** A cursor from before sequence was kept resumes at the first row of its uniqueid (seen rows are skipped). */
+const keyOf = (cursor: Cursor): Key => ({ time: String(cursor.time), uniqueid: String(cursor.uniqueid ?? ''), sequence: Number(cursor.sequence ?? -1) });
+
+function compareKeys(a: Key, b: Key): number {
+  const cmp = (x: string | number, y: string | number) => (x < y ? -1 : x > y ? 1 : 0);
+  return cmp(a.time, b.time) || cmp(a.uniqueid, b.uniqueid) || cmp(a.sequence, b.sequence);
 }
 
 const quotePg = (name: string) => pg.escapeIdentifier(name);

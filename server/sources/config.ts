@@ -5,6 +5,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { isValidTimeZone } from '../domain/timestamps.js';
 import { FREEPBX_NAME_PATTERN } from './asterisk-ari.js';
+import { PartyPatterns } from './cdr-parties.js';
 
 const absolutePath = z
   .string()
@@ -52,6 +53,7 @@ export const SqlSourceConfig = z
     recordings_dir: absolutePath.optional(),
     recordings_url: httpUrl.optional(),
     overlap_seconds: z.number().int().min(0).max(7 * 24 * 3600).default(3600),
+    party_patterns: PartyPatterns,
   })
   .strict();
 

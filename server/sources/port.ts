@@ -15,6 +15,8 @@ export interface SourceRecord {
   /** The two parties as the PBX names them (extensions or numbers); one should be an operator. */
   from: string | null;
   to: string | null;
+  /** Other names of the caller and the called party (an agent in dstchannel, cnum), tried after from/to. */
+  aliases?: { from: string[]; to: string[] };
   durationS: number | null;
   answered: boolean;
   recording: RecordingRef | null;

@@ -86,6 +86,11 @@ export interface SourceRecordValues {
   started_at: Date;
   recording: Record<string, unknown> | null;
   detail: string | null;
+  /** The call the record is a leg of and what the leg said (weighed again when another leg comes). */
+  call_uid?: string | null;
+  leg?: Record<string, unknown> | null;
+  /** The recording this leg brought. */
+  media_id?: string | null;
 }
 
 export async function knownRecordKeys(db: Executor, sourceId: string, keys: string[]): Promise<Set<string>> {
@@ -108,6 +113,9 @@ export async function saveRecords(db: Executor, sourceId: string, records: Sourc
         recording: r.recording ? JSON.stringify(r.recording) : null,
         detail: r.detail,
         attempts: r.state === 'waiting' ? 1 : 0,
+        call_uid: r.call_uid ?? null,
+        leg: r.leg ? JSON.stringify(r.leg) : null,
+        media_id: r.media_id ?? null,
       })),
     )
     .onConflict((oc) =>
@@ -116,10 +124,64 @@ export async function saveRecords(db: Executor, sourceId: string, records: Sourc
         state: sql`excluded.state`,
         recording: sql`excluded.recording`,
         detail: sql`excluded.detail`,
+        call_uid: sql`coalesce(excluded.call_uid, source_records.call_uid)`,
+        leg: sql`coalesce(excluded.leg, source_records.leg)`,
+        media_id: sql`coalesce(excluded.media_id, source_records.media_id)`,
         updated_at: new Date(),
       }),
     )
     .execute();
+}
+
+export interface StoredLeg {
+  record_key: string;
+  call_uid: string;
+  communication_id: string | null;
+  state: SourceRecordValues['state'];
+  started_at: Date;
+  recording: Record<string, unknown> | null;
+  leg: Record<string, unknown>;
+  media_id: string | null;
+}
+
+/** The legs taken before of these calls, by call uid. */
+export async function legsOfCalls(db: Executor, sourceId: string, callUids: string[]): Promise<Map<string, StoredLeg[]>> {
+  const byCall = new Map<string, StoredLeg[]>();
+  if (callUids.length === 0) return byCall;
+  const rows = (await db
+    .selectFrom('source_records')
+    .select(['record_key', 'call_uid', 'communication_id', 'state', 'started_at', 'recording', 'leg', 'media_id'])
+    .where('source_id', '=', sourceId)
+    .where('call_uid', 'in', callUids)
+    .where('leg', 'is not', null)
+    .execute()) as StoredLeg[];
+  for (const row of rows) byCall.set(row.call_uid, [...(byCall.get(row.call_uid) ?? []), row]);
+  return byCall;
+}
+
+/** A leg's recording was found: the record is done and keeps it. */
+export async function setRecordMedia(db: Executor, sourceId: string, key: string, mediaId: string): Promise<void> {
+  await db
+    .updateTable('source_records')
+    .set({ state: 'done', detail: null, media_id: mediaId, attempts: sql`attempts + 1`, updated_at: new Date() })
+    .where('source_id', '=', sourceId)
+    .where('record_key', '=', key)
+    .execute();
+}
+
+/** The recording of the call's earliest leg that has one: the one the call plays. */
+export async function firstLegMedia(db: Executor, sourceId: string, callUid: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('source_records')
+    .select('media_id')
+    .where('source_id', '=', sourceId)
+    .where('call_uid', '=', callUid)
+    .where('media_id', 'is not', null)
+    .orderBy('started_at')
+    .orderBy('record_key')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.media_id ?? null;
 }
 
 export interface WaitingRecord {
@@ -130,13 +192,14 @@ export interface WaitingRecord {
   first_seen_at: Date;
   attempts: number;
   state: 'waiting' | 'missing' | 'done' | 'skipped';
+  call_uid: string | null;
 }
 
 /** Records whose recording has not appeared yet, oldest first. */
 export async function waitingRecords(db: Executor, sourceId: string, limit: number): Promise<WaitingRecord[]> {
   return (await db
     .selectFrom('source_records')
-    .select(['record_key', 'communication_id', 'recording', 'started_at', 'first_seen_at', 'attempts', 'state'])
+    .select(['record_key', 'communication_id', 'recording', 'started_at', 'first_seen_at', 'attempts', 'state', 'call_uid'])
     .where('source_id', '=', sourceId)
     .where('state', '=', 'waiting')
     .orderBy('first_seen_at')
@@ -148,7 +211,7 @@ export async function waitingRecords(db: Executor, sourceId: string, limit: numb
 export async function recordsToRepull(db: Executor, sourceId: string, from: Date, to: Date, afterKey: string, limit: number): Promise<WaitingRecord[]> {
   return (await db
     .selectFrom('source_records')
-    .select(['record_key', 'communication_id', 'recording', 'started_at', 'first_seen_at', 'attempts', 'state'])
+    .select(['record_key', 'communication_id', 'recording', 'started_at', 'first_seen_at', 'attempts', 'state', 'call_uid'])
     .where('source_id', '=', sourceId)
     .where('state', 'in', ['waiting', 'missing'])
     .where('recording', 'is not', null)
