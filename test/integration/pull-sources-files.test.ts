@@ -1,7 +1,7 @@
 // Pull sources reading files: an Asterisk Master.csv plus a MixMonitor recordings folder — cursor,
 // duplicates, quoted commas and windows-1251 names, missed calls, late and missing recordings, a crash
 // mid-run, bad configs answered 422 at creation.
-import { appendFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -170,6 +170,34 @@ describe('Asterisk Master.csv with a recordings folder', () => {
       await signals.close();
       await pool.end();
     }
+  });
+});
+
+describe('a rotated Master.csv', () => {
+  it('imports every call once across mv rotation and copytruncate, and nothing on the runs after', async () => {
+    const dir = pbxDir();
+    const csv = path.join(dir, 'Master.csv');
+    const line = (i: number) => cdrLine({ src: '201', dst: `+7495200${String(i).padStart(4, '0')}`, start: '2024-06-02 09:00:00', uniqueid: `1717318800.${i}` });
+    const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => line(from + k)).join('');
+    const count = async () => (await ctx.db.selectFrom('communications').select('uid').where('uid', 'like', '1717318800.%').execute()).length;
+    writeFileSync(csv, lines(0, 5));
+    const { body } = await createSource({ path: csv });
+    expect((await run(body.id)).stats).toMatchObject({ read: 5, created: 5 });
+
+    appendFileSync(csv, lines(5, 7)); // written just before logrotate's mv
+    renameSync(csv, `${csv}.1`);
+    writeFileSync(csv, lines(7, 10));
+    expect((await run(body.id)).stats).toMatchObject({ read: 5, created: 5, seen_before: 0, rejected: 0 });
+    expect((await run(body.id)).stats).toMatchObject({ read: 0, created: 0 });
+
+    appendFileSync(csv, lines(10, 11)); // written just before logrotate's copy
+    renameSync(`${csv}.1`, `${csv}.2`);
+    copyFileSync(csv, `${csv}.1`);
+    truncateSync(csv, 0);
+    appendFileSync(csv, lines(11, 13));
+    expect((await run(body.id)).stats).toMatchObject({ read: 3, created: 3, seen_before: 0, rejected: 0 });
+    expect((await run(body.id)).stats).toMatchObject({ read: 0, created: 0 });
+    expect(await count()).toBe(13);
   });
 });
 
