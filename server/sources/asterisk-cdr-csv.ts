@@ -86,7 +86,9 @@ export class AsteriskCdrCsv implements PullSource {
       const buffer = Buffer.alloc(CHUNK);
       let carry = Buffer.alloc(0);
       let position = offset;
-      while (records.length + rejected.length < limit && position < size) {
+      /** In a rotated file, the rest of an over-long line already rejected is passed over. */
+      let skipping = false;
+      while ((skipping || records.length + rejected.length < limit) && position < size) {
         const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK, size - position), position);
         if (bytesRead === 0) break;
         position += bytesRead;
@@ -94,6 +96,13 @@ export class AsteriskCdrCsv implements PullSource {
         // The last line of a rotated file ends where the file does.
         if (place.rotated && position >= size && data.length > 0 && data[data.length - 1] !== 0x0a) data = Buffer.concat([data, Buffer.from('\n')]);
         let newline: number;
+        if (skipping) {
+          newline = data.indexOf(0x0a);
+          const skipped = newline === -1 ? data.length : newline + 1;
+          offset = Math.min(offset + skipped, size);
+          data = data.subarray(skipped);
+          skipping = newline === -1;
+        }
         while (records.length + rejected.length < limit && (newline = data.indexOf(0x0a)) !== -1) {
           const line = data.subarray(0, newline);
           const at = `${where}${offset}`;
@@ -108,7 +117,10 @@ export class AsteriskCdrCsv implements PullSource {
         // the chunk is whole lines for the next page.
         if (data.indexOf(0x0a) === -1 && data.length > MAX_LINE) {
           rejected.push({ at: `${where}${offset}`, reason: tooLong });
-          break; // the rest of the over-long line comes later; the cursor waits before it
+          if (!place.rotated) break; // the rest of the over-long line comes later; the cursor waits before it
+          offset += data.length;
+          data = data.subarray(data.length);
+          skipping = true;
         }
         carry = Buffer.from(data);
       }

@@ -96,6 +96,19 @@ describe('Master.csv rotation and truncation', () => {
     expect(read).toEqual([...keys(2, 11), ...keys(100, 102)]);
   });
 
+  it('rejects an over-long line of a rotated file once, even past the read chunk, and reads the lines after it', async () => {
+    const file = path.join(pbxDir(), 'Master.csv');
+    const cursor = await partlyRead(file, 10);
+    appendFileSync(file, '"' + 'y'.repeat(3 << 20) + '"\n' + lines(10, 12));
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(100, 101));
+    for (const limit of [1, 500]) {
+      const { keys: read, rejected } = await drain(reader(file), cursor, limit);
+      expect(read, `page size ${limit}`).toEqual([...keys(10, 12), '1717221600.100']);
+      expect(rejected, `page size ${limit}`).toEqual([expect.stringMatching(/^Master\.csv\.1 byte \d+: a line longer than 4096 bytes/)]);
+    }
+  });
+
   it('does not follow a rotated name that is a symlink, nor a file under a name logrotate does not use', async () => {
     const dir = pbxDir();
     const file = path.join(dir, 'Master.csv');
