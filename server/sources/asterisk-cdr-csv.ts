@@ -48,15 +48,27 @@ export class AsteriskCdrCsv implements PullSource {
   }
 
   async read(cursor: Cursor | null, limit: number): Promise<PullPage> {
-    const live: FileRef = { path: this.config.path, info: await this.statFile() };
+    let live: FileRef;
+    try {
+      live = { path: this.config.path, info: await this.statFile() };
+    } catch (error) {
+      // Moved away by logrotate and not created again before the next CDR: the rotated file is still read.
+      const rotated = cursor && isMissing(error) ? await this.rotatedFile(cursor, null) : null;
+      if (!rotated) throw error;
+      const page = await this.readPage(rotated, limit);
+      return { records: page.records, rejected: page.rejected, cursor: page.cursor, done: page.offset >= rotated.info.size || !this.full(page, limit) };
+    }
     const place = await this.locate(cursor, live);
     const page = await this.readPage(place, limit);
     if (place.rotated && page.offset >= place.info.size) {
       // The rotated file is finished: the next page starts the live file.
       return { records: page.records, rejected: page.rejected, cursor: await this.cursorAt(live, 0), done: false };
     }
-    const full = page.records.length + page.rejected.length >= limit;
-    return { records: page.records, rejected: page.rejected, cursor: page.cursor, done: !place.rotated && (page.offset >= place.info.size || !full) };
+    return { records: page.records, rejected: page.rejected, cursor: page.cursor, done: !place.rotated && (page.offset >= place.info.size || !this.full(page, limit)) };
+  }
+
+  private full(page: { records: unknown[]; rejected: unknown[] }, limit: number): boolean {
+    return page.records.length + page.rejected.length >= limit;
   }
 
   /**
@@ -66,13 +78,19 @@ export class AsteriskCdrCsv implements PullSource {
    */
   private async locate(cursor: Cursor | null, live: FileRef): Promise<Place> {
     const start: Place = { ...live, offset: 0, rotated: false };
-    if (!cursor) return start;
-    const offset = Number(cursor.offset);
-    if (!Number.isSafeInteger(offset) || offset < 0) return start;
-    const head = typeof cursor.head === 'string' ? cursor.head : null;
-    if (sameFile(cursor, live.info) && (await continues(live, offset, head))) return { ...live, offset, rotated: false };
-    const rotated = await findRotated(live, cursor, offset, head);
-    return rotated && offset < rotated.info.size ? { ...rotated, offset, rotated: true } : start;
+    const at = cursor && position(cursor);
+    if (!cursor || !at) return start;
+    if (sameFile(cursor, live.info) && (await continues(live, at.offset, at.head))) return { ...live, offset: at.offset, rotated: false };
+    const rotated = await this.rotatedFile(cursor, live);
+    return rotated && rotated.offset < rotated.info.size ? rotated : start;
+  }
+
+  /** The file the cursor names under a rotated name, at the cursor's offset (possibly its end). */
+  private async rotatedFile(cursor: Cursor, live: FileRef | null): Promise<Place | null> {
+    const at = position(cursor);
+    if (!at) return null;
+    const found = await findRotated(this.config.path, live?.info ?? null, cursor, at.offset, at.head);
+    return found && { ...found, offset: at.offset, rotated: true };
   }
 
   private async readPage(place: Place, limit: number) {
@@ -192,3 +210,13 @@ export class AsteriskCdrCsv implements PullSource {
     }
   }
 }
+
+/** The offset and first-bytes hash a cursor holds, or null for a cursor that names no place. */
+function position(cursor: Cursor): { offset: number; head: string | null } | null {
+  const offset = Number(cursor.offset);
+  if (!Number.isSafeInteger(offset) || offset < 0) return null;
+  return { offset, head: typeof cursor.head === 'string' ? cursor.head : null };
+}
+
+/** Master.csv is not there at all (rather than unreadable). */
+const isMissing = (error: unknown) => error instanceof SourceUnreachable && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';

@@ -56,11 +56,11 @@ export async function continues(ref: FileRef, offset: number, head: string | nul
 /**
  * The file the cursor was reading, now under a rotated name next to `live`: the same inode (moved), or
  * else, when something was read, a copy that starts with the same bytes and is at least as long
- * (copytruncate). Symlinks and the live file itself are not candidates.
+ * (copytruncate). Symlinks and the live file itself (when there is one) are not candidates.
  */
-export async function findRotated(live: FileRef, cursor: Cursor, offset: number, head: string | null): Promise<FileRef | null> {
-  const dir = path.dirname(live.path);
-  const pattern = rotatedNamePattern(path.basename(live.path));
+export async function findRotated(livePath: string, live: Stats | null, cursor: Cursor, offset: number, head: string | null): Promise<FileRef | null> {
+  const dir = path.dirname(livePath);
+  const pattern = rotatedNamePattern(path.basename(livePath));
   let names: string[];
   try {
     names = (await readdir(dir)).filter((name) => pattern.test(name));
@@ -71,7 +71,7 @@ export async function findRotated(live: FileRef, cursor: Cursor, offset: number,
   for (const name of names) {
     const file = path.join(dir, name);
     const info = await lstat(file).catch(() => null);
-    if (!info?.isFile() || (info.ino === live.info.ino && info.dev === live.info.dev)) continue;
+    if (!info?.isFile() || (live && info.ino === live.ino && info.dev === live.dev)) continue;
     candidates.push({ path: file, info });
   }
   const moved = candidates.find((candidate) => sameFile(cursor, candidate.info));

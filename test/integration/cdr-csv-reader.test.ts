@@ -83,6 +83,18 @@ describe('Master.csv rotation and truncation', () => {
     }
   });
 
+  it('reads the rotated file while no new Master.csv exists yet (logrotate without create), without failing', async () => {
+    const file = path.join(pbxDir(), 'Master.csv');
+    const cursor = await partlyRead(file, 4);
+    renameSync(file, `${file}.1`);
+    const before = await drain(reader(file), cursor, 3);
+    expect(before.keys).toEqual(keys(4, 10));
+    expect((await drain(reader(file), before.cursor, 3)).keys).toEqual([]);
+    writeFileSync(file, lines(100, 102));
+    expect((await drain(reader(file), before.cursor, 3)).keys).toEqual(keys(100, 102));
+    await expect(reader(path.join(pbxDir(), 'Master.csv')).read(cursor, 3)).rejects.toThrow('ENOENT');
+  });
+
   it('finds a dated rotation (dateext) and an older numbered one; an unfinished last line of the rotated file counts', async () => {
     const dir = pbxDir();
     const file = path.join(dir, 'Master.csv');
