@@ -193,6 +193,16 @@ describe('multipart call with a recording part', () => {
     expect(read).toMatchObject({ uid: 'mp-1', duration: 12.5, client: { id: 'c-mp', first_name: 'Ivan' }, media: { state: 'ready', source_url: null } });
   });
 
+  it('converts a recording part named .gsm (sent as octet-stream) to WAV', async () => {
+    const data = new FormData();
+    data.append('call', JSON.stringify(callBody({ uid: 'mp-gsm', media_url: undefined })));
+    data.append('recording', new Blob([bytesOf(gsm)], { type: 'application/octet-stream' }), 'out-201-1717221600.9.gsm');
+    const res = await postForm(data);
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    expect((await media(id)).media).toMatchObject({ state: 'ready', mime: 'audio/wav', format: 'WAVE/PCM' });
+  });
+
   it('accepts the whole JSON body in a `call` part', async () => {
     const res = await postForm(form({ call: JSON.stringify(callBody({ uid: 'mp-2', media_url: undefined })) }, bytesOf(wav)));
     expect(res.status).toBe(201);
