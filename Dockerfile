@@ -34,6 +34,10 @@ COPY --from=build /app/dist ./dist
 # that is dist/package.json.
 COPY package.json ./dist/package.json
 
+# Asterisk's headerless .gsm and .sln recordings are converted to WAV by sox (gsm and raw are in
+# libsox-fmt-base, which sox depends on).
+RUN apt-get update && apt-get install -y --no-install-recommends sox && rm -rf /var/lib/apt/lists/*
+
 # Application files stay root-owned (read-only for the app); only the data dir is writable.
 RUN mkdir -p /var/lib/earshot && chown node:node /var/lib/earshot
 USER node

@@ -52,7 +52,8 @@ export async function readMultipartCall(c: Context, recordings: Recordings, fiel
       fail(new Unprocessable('validation_failed', 'the request failed validation', [{ path: name, code: 'unknown_field', message: 'the only file part is "recording"' }]));
       return;
     }
-    recording = recordings.stage(stream, info.mimeType);
+    // The file name only tells a headerless .gsm / .sln by its extension; it names nothing on disk.
+    recording = recordings.stage(stream, info.mimeType, info.filename);
     // A refused recording (its type is not audio, or over the limit) stops reading: the part and the rest of
     // the body are drained, not parsed, so the answer (415, 413) goes out at once instead of the parser stalling.
     recording.catch((error: Error) => {

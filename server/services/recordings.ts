@@ -2,6 +2,7 @@
 // link to the call), drain the media outbox with retries, describe a call's media with a signed URL,
 // and open a recording for ranged playback.
 import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { backoffDelayMs, DEFAULT_BACKOFF, exhausted, type BackoffPolicy } from '../domain/backoff.js';
 import { Forbidden, MediaTooLarge, NotFound, UnsupportedMediaType } from '../domain/errors.js';
@@ -14,9 +15,10 @@ import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, me
 import { bury, complete, reschedule, take, type Retry, type TakenMessage } from '../db/repositories/outbox.js';
 import type { DestinationPolicy } from '../media/destination-policy.js';
 import { download, FetchFailed } from '../media/downloader.js';
-import type { MediaStore } from '../media/port.js';
+import type { MediaStore, StagedBlob } from '../media/port.js';
 import { HostReachability, type PassReachability } from '../media/reachability.js';
-import { probeAudio } from '../media/probe.js';
+import { probeAudio, type ProbeResult } from '../media/probe.js';
+import { rawAudioFormat, rawAudioToWav, type RawAudio } from '../media/raw-audio-to-wav.js';
 
 export interface RecordingSettings {
   /** Largest recording accepted, uploaded or fetched. */
@@ -78,18 +80,46 @@ export class Recordings {
   /**
    * Streams a recording to a temporary file and probes it; nothing is kept until `save()` (then the blob
    * moves under its hash and gets its row; corrupt audio is kept and flagged), `discard()` removes it.
+   * A headerless `.gsm` or `.sln` recording (by `name` or the declared type) is kept converted to WAV.
    */
-  async stage(body: Readable, declaredMime: string | undefined): Promise<StagedRecording> {
+  async stage(body: Readable, declaredMime: string | undefined, name?: string): Promise<StagedRecording> {
     assertRecordingType(declaredMime);
     const staged = await this.store.stage(body, this.settings.limitBytes);
-    let probe;
     try {
-      probe = await probeAudio(staged.path, declaredMime);
+      const raw = staged.size > 0 ? rawAudioFormat(name, declaredMime) : null;
+      if (raw) return await this.stageConverted(staged, raw);
+      const probe = await probeAudio(staged.path, declaredMime);
+      return this.keep(staged, staged.size === 0 ? { ...probe, ok: false, error: 'the recording is empty' } : probe);
     } catch (error) {
       await staged.discard();
       throw error;
     }
-    if (staged.size === 0) probe = { ...probe, ok: false, error: 'the recording is empty' };
+  }
+
+  /** The WAV sox makes of a raw recording; the original, flagged corrupt, when sox finds no audio in it. */
+  private async stageConverted(original: StagedBlob, raw: RawAudio): Promise<StagedRecording> {
+    const corrupt = (error: string): ProbeResult => ({ ok: false, mime: 'application/octet-stream', format: raw, durationS: null, error });
+    const conversion = await rawAudioToWav(original.path, raw, this.settings.limitBytes);
+    if (!conversion.ok) return this.keep(original, corrupt(conversion.error));
+    let wav: StagedBlob | undefined;
+    try {
+      wav = await this.store.stage(createReadStream(conversion.path), this.settings.limitBytes);
+      const probe = await probeAudio(wav.path, 'audio/wav');
+      if (!probe.ok) {
+        await wav.discard();
+        return this.keep(original, corrupt(`no ${raw} audio found in the recording`));
+      }
+      await original.discard();
+      return this.keep(wav, probe);
+    } catch (error) {
+      await wav?.discard();
+      throw error;
+    } finally {
+      await conversion.cleanup();
+    }
+  }
+
+  private keep(staged: StagedBlob, probe: ProbeResult): StagedRecording {
     return {
       save: async () => {
         await staged.commit();
@@ -107,8 +137,8 @@ export class Recordings {
     };
   }
 
-  async save(body: Readable, declaredMime: string | undefined): Promise<MediaRow> {
-    const staged = await this.stage(body, declaredMime);
+  async save(body: Readable, declaredMime: string | undefined, name?: string): Promise<MediaRow> {
+    const staged = await this.stage(body, declaredMime, name);
     try {
       return await staged.save();
     } catch (error) {
@@ -132,14 +162,14 @@ export class Recordings {
   }
 
   /** A recording a pull source found on disk. */
-  importFile(path: string): Promise<MediaRow> {
-    return this.save(createReadStream(path), undefined);
+  importFile(file: string): Promise<MediaRow> {
+    return this.save(createReadStream(file), undefined, path.basename(file));
   }
 
   /** A recording a pull source serves over HTTP: the admin configured that endpoint, so no destination policy. */
   async importUrl(url: string, headers: Record<string, string>): Promise<MediaRow> {
     const { body, contentType } = await download(url, { ...this.downloadLimits(), policy: null, headers });
-    return this.save(body, contentType);
+    return this.save(body, contentType, URL.canParse(url) ? path.posix.basename(new URL(url).pathname) : undefined);
   }
 
   /**

@@ -1,11 +1,15 @@
 // Asterisk cdr_csv's Master.csv: appended lines, no header, cdr.conf's flags decide the optional
-// columns. The cursor is the byte offset after the last whole line read (and the file's inode, so a
-// rotated file is read from its start); a run with nothing new reads nothing.
+// columns. The cursor names the file being read (device, inode, a hash of its first bytes) and the byte
+// offset after the last whole line read; a run with nothing new reads nothing. A rotated file is found
+// again among its rotated names (see rotated-file.ts) and finished before the new Master.csv is read
+// from its start; a truncated or replaced file is read again from its start.
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { cdrToCall, csvColumns, type CsvColumnFlags } from '../domain/asterisk-cdr.js';
 import { SourceUnreachable, type Cursor, type PullPage, type PullSource, type RejectedRecord, type SourceRecord } from './port.js';
+import { continues, findRotated, headHash, sameFile, type FileRef } from './rotated-file.js';
 
 export interface CdrCsvConfig {
   path: string;
@@ -19,6 +23,13 @@ const CHUNK = 1 << 20;
 /** cdr_csv drops records over its 1024-byte buffer; anything longer is not a CDR line. */
 const MAX_LINE = 4096;
 const tooLong = `a line longer than ${MAX_LINE} bytes: skipped`;
+
+/** Where a page starts: the live Master.csv, or a rotated one with lines still unread. */
+interface Place extends FileRef {
+  offset: number;
+  /** A rotated file gets no more lines: its last line counts even without a newline. */
+  rotated: boolean;
+}
 
 export class AsteriskCdrCsv implements PullSource {
   private readonly columns: string[];
@@ -37,27 +48,83 @@ export class AsteriskCdrCsv implements PullSource {
   }
 
   async read(cursor: Cursor | null, limit: number): Promise<PullPage> {
-    const info = await this.statFile();
-    let offset = cursor && cursor.ino === info.ino && Number(cursor.offset) <= info.size ? Number(cursor.offset) : 0;
+    let live: FileRef;
+    try {
+      live = { path: this.config.path, info: await this.statFile() };
+    } catch (error) {
+      // Moved away by logrotate and not created again before the next CDR: the rotated file is still read.
+      const rotated = cursor && isMissing(error) ? await this.rotatedFile(cursor, null) : null;
+      if (!rotated) throw error;
+      const page = await this.readPage(rotated, limit);
+      return { records: page.records, rejected: page.rejected, cursor: page.cursor, done: page.offset >= rotated.info.size || !this.full(page, limit) };
+    }
+    const place = await this.locate(cursor, live);
+    const page = await this.readPage(place, limit);
+    if (place.rotated && page.offset >= place.info.size) {
+      // The rotated file is finished: the next page starts the live file.
+      return { records: page.records, rejected: page.rejected, cursor: await this.cursorAt(live, 0), done: false };
+    }
+    return { records: page.records, rejected: page.rejected, cursor: page.cursor, done: !place.rotated && (page.offset >= place.info.size || !this.full(page, limit)) };
+  }
+
+  private full(page: { records: unknown[]; rejected: unknown[] }, limit: number): boolean {
+    return page.records.length + page.rejected.length >= limit;
+  }
+
+  /**
+   * The file and offset the cursor names: the live file when it is still the one read (same inode, at
+   * least as long, same first bytes); else that file under a rotated name (moved, or copied before a
+   * copytruncate) when it has lines left; else the live file from its start.
+   */
+  private async locate(cursor: Cursor | null, live: FileRef): Promise<Place> {
+    const start: Place = { ...live, offset: 0, rotated: false };
+    const at = cursor && position(cursor);
+    if (!cursor || !at) return start;
+    if (sameFile(cursor, live.info) && (await continues(live, at.offset, at.head))) return { ...live, offset: at.offset, rotated: false };
+    const rotated = await this.rotatedFile(cursor, live);
+    return rotated && rotated.offset < rotated.info.size ? rotated : start;
+  }
+
+  /** The file the cursor names under a rotated name, at the cursor's offset (possibly its end). */
+  private async rotatedFile(cursor: Cursor, live: FileRef | null): Promise<Place | null> {
+    const at = position(cursor);
+    if (!at) return null;
+    const found = await findRotated(this.config.path, live?.info ?? null, cursor, at.offset, at.head);
+    return found && { ...found, offset: at.offset, rotated: true };
+  }
+
+  private async readPage(place: Place, limit: number) {
     const records: SourceRecord[] = [];
     const rejected: RejectedRecord[] = [];
-    if (offset >= info.size) return { records, rejected, cursor: { offset, ino: info.ino }, done: true };
-
-    const file = await open(this.config.path, 'r');
+    const size = place.info.size;
+    const where = place.rotated ? `${path.basename(place.path)} byte ` : 'byte ';
+    let offset = place.offset;
+    const file = await open(place.path, 'r');
     try {
       const buffer = Buffer.alloc(CHUNK);
       let carry = Buffer.alloc(0);
       let position = offset;
-      while (records.length + rejected.length < limit && position < info.size) {
-        const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK, info.size - position), position);
+      /** In a rotated file, the rest of an over-long line already rejected is passed over. */
+      let skipping = false;
+      while ((skipping || records.length + rejected.length < limit) && position < size) {
+        const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK, size - position), position);
         if (bytesRead === 0) break;
         position += bytesRead;
         let data = Buffer.concat([carry, buffer.subarray(0, bytesRead)]);
+        // The last line of a rotated file ends where the file does.
+        if (place.rotated && position >= size && data.length > 0 && data[data.length - 1] !== 0x0a) data = Buffer.concat([data, Buffer.from('\n')]);
         let newline: number;
+        if (skipping) {
+          newline = data.indexOf(0x0a);
+          const skipped = newline === -1 ? data.length : newline + 1;
+          offset = Math.min(offset + skipped, size);
+          data = data.subarray(skipped);
+          skipping = newline === -1;
+        }
         while (records.length + rejected.length < limit && (newline = data.indexOf(0x0a)) !== -1) {
           const line = data.subarray(0, newline);
-          const at = `byte ${offset}`;
-          offset += newline + 1;
+          const at = `${where}${offset}`;
+          offset = Math.min(offset + newline + 1, size);
           data = data.subarray(newline + 1);
           if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) continue;
           const result = line.length > MAX_LINE ? { at, reason: tooLong } : this.parseLine(line, at);
@@ -67,19 +134,28 @@ export class AsteriskCdrCsv implements PullSource {
         // Only a remainder that holds no newline is a line still unread; when the page filled, the rest of
         // the chunk is whole lines for the next page.
         if (data.indexOf(0x0a) === -1 && data.length > MAX_LINE) {
-          rejected.push({ at: `byte ${offset}`, reason: tooLong });
-          const skip = data.indexOf(0x0a);
-          if (skip === -1) break; // the rest of the over-long line comes later; the cursor waits before it
-          offset += skip + 1;
-          data = data.subarray(skip + 1);
+          rejected.push({ at: `${where}${offset}`, reason: tooLong });
+          if (!place.rotated) break; // the rest of the over-long line comes later; the cursor waits before it
+          offset += data.length;
+          data = data.subarray(data.length);
+          skipping = true;
         }
         carry = Buffer.from(data);
       }
+      // A last line without its newline is still being written: it is read on a later run.
+      return { records, rejected, offset, cursor: { offset, ino: place.info.ino, dev: place.info.dev, head: (await headHash(file, offset)) ?? '' } };
     } finally {
       await file.close();
     }
-    // A last line without its newline is still being written: it is read on a later run.
-    return { records, rejected, cursor: { offset, ino: info.ino }, done: offset >= info.size || records.length + rejected.length < limit };
+  }
+
+  private async cursorAt(ref: FileRef, offset: number): Promise<Cursor> {
+    const file = await open(ref.path, 'r');
+    try {
+      return { offset, ino: ref.info.ino, dev: ref.info.dev, head: (await headHash(file, offset)) ?? '' };
+    } finally {
+      await file.close();
+    }
   }
 
   async close(): Promise<void> {}
@@ -134,3 +210,13 @@ export class AsteriskCdrCsv implements PullSource {
     }
   }
 }
+
+/** The offset and first-bytes hash a cursor holds, or null for a cursor that names no place. */
+function position(cursor: Cursor): { offset: number; head: string | null } | null {
+  const offset = Number(cursor.offset);
+  if (!Number.isSafeInteger(offset) || offset < 0) return null;
+  return { offset, head: typeof cursor.head === 'string' ? cursor.head : null };
+}
+
+/** Master.csv is not there at all (rather than unreadable). */
+const isMissing = (error: unknown) => error instanceof SourceUnreachable && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';

@@ -1,7 +1,8 @@
 // Pull sources reading files: an Asterisk Master.csv plus a MixMonitor recordings folder — cursor,
 // duplicates, quoted commas and windows-1251 names, missed calls, late and missing recordings, a crash
 // mid-run, bad configs answered 422 at creation.
-import { appendFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -10,7 +11,7 @@ import { SourceJobs } from '../../server/jobs/source-jobs.js';
 import { createLogger } from '../../server/logger.js';
 import { openSource } from '../../server/sources/open-source.js';
 import { PullSources } from '../../server/services/pull-sources.js';
-import { speech } from '../support/audio.js';
+import { soxDuration, speech } from '../support/audio.js';
 import { createTestContext, type TestContext } from '../support/context.js';
 import { createIntegration, createOperator, type Integration } from '../support/fixtures.js';
 import { cdrLine, pbxDir, placeRecording } from '../support/pbx-files.js';
@@ -170,6 +171,69 @@ describe('Asterisk Master.csv with a recordings folder', () => {
       await signals.close();
       await pool.end();
     }
+  });
+});
+
+describe('a rotated Master.csv', () => {
+  it('imports every call once across mv rotation and copytruncate, and nothing on the runs after', async () => {
+    const dir = pbxDir();
+    const csv = path.join(dir, 'Master.csv');
+    const line = (i: number) => cdrLine({ src: '201', dst: `+7495200${String(i).padStart(4, '0')}`, start: '2024-06-02 09:00:00', uniqueid: `1717318800.${i}` });
+    const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => line(from + k)).join('');
+    const count = async () => (await ctx.db.selectFrom('communications').select('uid').where('uid', 'like', '1717318800.%').execute()).length;
+    writeFileSync(csv, lines(0, 5));
+    const { body } = await createSource({ path: csv });
+    expect((await run(body.id)).stats).toMatchObject({ read: 5, created: 5 });
+
+    appendFileSync(csv, lines(5, 7)); // written just before logrotate's mv
+    renameSync(csv, `${csv}.1`);
+    writeFileSync(csv, lines(7, 10));
+    expect((await run(body.id)).stats).toMatchObject({ read: 5, created: 5, seen_before: 0, rejected: 0 });
+    expect((await run(body.id)).stats).toMatchObject({ read: 0, created: 0 });
+
+    appendFileSync(csv, lines(10, 11)); // written just before logrotate's copy
+    renameSync(`${csv}.1`, `${csv}.2`);
+    copyFileSync(csv, `${csv}.1`);
+    truncateSync(csv, 0);
+    appendFileSync(csv, lines(11, 13));
+    expect((await run(body.id)).stats).toMatchObject({ read: 3, created: 3, seen_before: 0, rejected: 0 });
+    expect((await run(body.id)).stats).toMatchObject({ read: 0, created: 0 });
+    expect(await count()).toBe(13);
+  });
+});
+
+describe('Asterisk gsm and sln recordings', () => {
+  it('are stored converted to WAV that plays, with their duration; a .gsm holding no GSM frames stays corrupt', async () => {
+    const dir = pbxDir();
+    const csv = path.join(dir, 'Master.csv');
+    const recordings = path.join(dir, 'monitor');
+    const gsm = speech('Запись в формате GSM', 'gsm');
+    const sln = speech('Запись в формате слинеар', 'sln');
+    const junk = path.join(pbxDir(), 'junk.gsm');
+    writeFileSync(junk, Buffer.alloc(2000, 0x41));
+    const calls = [gsm, sln, junk].map((audio, i) => ({ audio, call: { src: '201', dst: `+7495300000${i}`, start: `2024-06-03 10:0${i}:00`, uniqueid: `1717408800.${i}` } }));
+    for (const { audio, call } of calls) placeRecording(recordings, audio, call);
+    writeFileSync(csv, calls.map(({ call }) => cdrLine(call)).join(''));
+    const { body } = await createSource({ path: csv, recordings_dir: recordings, settle_seconds: 1 });
+    expect((await run(body.id)).stats).toMatchObject({ created: 3, recordings: 3 });
+
+    const expected = [Math.floor(statSync(gsm).size / 33) * 160 / 8000, statSync(sln).size / 2 / 8000];
+    expect(expected[0]).toBeGreaterThan(1);
+    for (const [i, duration] of expected.entries()) {
+      const call = await callByUid(calls[i]!.call.uniqueid);
+      const read = (await (await ctx.admin('GET', `/api/v1/communications/${call!.id}`)).json()) as { media: { state: string; mime: string; format: string; duration: number; url: string } };
+      expect(read.media, calls[i]!.audio).toMatchObject({ state: 'ready', mime: 'audio/wav', format: 'WAVE/PCM' });
+      expect(read.media.duration).toBeCloseTo(duration, 2);
+      const played = await ctx.app.request(new URL(read.media.url).pathname + new URL(read.media.url).search);
+      expect(played.status).toBe(200);
+      const wav = path.join(pbxDir(), 'played.wav');
+      writeFileSync(wav, Buffer.from(await played.arrayBuffer()));
+      expect(soxDuration(wav)).toBeCloseTo(duration, 2);
+    }
+    const broken = await callByUid(calls[2]!.call.uniqueid);
+    const read = (await (await ctx.admin('GET', `/api/v1/communications/${broken!.id}`)).json()) as { media: Record<string, unknown> };
+    expect(read.media).toMatchObject({ state: 'corrupt', format: 'gsm', size: 2000, error: 'no gsm audio found in the recording' });
+    expect(JSON.stringify(read.media)).not.toContain(os.tmpdir());
   });
 });
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DestinationPolicy } from '../../server/media/destination-policy.js';
-import { bytesOf, soxDuration, speech } from '../support/audio.js';
+import { bytesOf, silence, soxDuration, speech } from '../support/audio.js';
 import { createTestContext, type TestContext } from '../support/context.js';
 import { callBody, postCall, seedWorld, type Integration } from '../support/fixtures.js';
 import { testRecordingSettings } from '../support/recordings.js';
@@ -19,6 +19,7 @@ let ctx: TestContext;
 let integration: Integration;
 let settings: ReturnType<typeof testRecordingSettings>;
 let wav: string;
+let gsm: string;
 let pbx: Server;
 let pbxUrl: string;
 let flakyHits = 0;
@@ -28,11 +29,13 @@ beforeAll(async () => {
   ctx = await createTestContext({ settings: { recordings: settings } });
   ({ integration } = await seedWorld(ctx));
   wav = speech('Добрый день, служба поддержки слушает');
+  gsm = speech('Запись в формате GSM', 'gsm');
   pbx = createServer((req, res) => {
     if (req.url === '/rec/private.wav') {
       if (req.headers.authorization !== `Basic ${Buffer.from('pbx:s3cret').toString('base64')}`) return res.writeHead(401).end();
       return res.writeHead(200, { 'content-type': 'audio/x-wav' }).end(bytesOf(wav));
     }
+    if (req.url === '/monitor/out-201-20240601-090000-1717221600.9.gsm') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(bytesOf(gsm));
     if (req.url === '/rec/ok.wav') return res.writeHead(200, { 'content-type': 'audio/x-wav' }).end(bytesOf(wav));
     if (req.url === '/rec/moved') return res.writeHead(302, { location: '/rec/ok.wav' }).end();
     if (req.url === '/rec/loop') return res.writeHead(302, { location: '/rec/loop' }).end();
@@ -123,6 +126,30 @@ describe('PUT .../phone_calls/{uid}/recording', () => {
     expect(stagingLeft()).toBe(0);
   });
 
+  it('stores a raw GSM upload (audio/x-gsm) converted to WAV; 413 when the WAV would pass the limit, keeping nothing', async () => {
+    const id = await postAndRead({ uid: 'put-gsm', duration: null });
+    const res = await put('put-gsm', bytesOf(gsm), { 'content-type': 'audio/x-gsm' });
+    expect(res.status).toBe(200);
+    const seconds = (Math.floor(bytesOf(gsm).length / 33) * 160) / 8000;
+    expect(await res.json()).toMatchObject({ media: { state: 'ready', mime: 'audio/wav', format: 'WAVE/PCM', size: 44 + seconds * 16000 } });
+    expect((await media(id)).duration).toBeCloseTo(seconds, 2);
+
+    const before = await count('media');
+    const long = bytesOf(silence(20, 'gsm')); // 33 KB of GSM, 320 KB as WAV
+    expect(long.length).toBeLessThan(LIMIT);
+    const big = await put('put-gsm', long, { 'content-type': 'audio/gsm' });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(await count('media')).toBe(before);
+    expect(stagingLeft()).toBe(0);
+  });
+
+  it('converts a .gsm a pull source downloads (named by the URL path, served as octet-stream)', async () => {
+    const stored = await ctx.services.recordings.importUrl(`${pbxUrl}/monitor/out-201-20240601-090000-1717221600.9.gsm`, {});
+    expect(stored).toMatchObject({ state: 'ready', mime: 'audio/wav', format: 'WAVE/PCM' });
+    expect(stored.duration_s).toBeCloseTo((Math.floor(bytesOf(gsm).length / 33) * 160) / 8000, 2);
+  });
+
   it('refuses a body that is not audio by its Content-Type (415) and keeps the recording it had', async () => {
     const id = await postAndRead({ uid: 'put-typed' });
     expect((await put('put-typed', bytesOf(wav))).status).toBe(200);
@@ -164,6 +191,16 @@ describe('multipart call with a recording part', () => {
     const { id } = (await res.json()) as { id: string };
     const read = (await (await ctx.admin('GET', `/api/v1/communications/${id}`)).json()) as Record<string, unknown>;
     expect(read).toMatchObject({ uid: 'mp-1', duration: 12.5, client: { id: 'c-mp', first_name: 'Ivan' }, media: { state: 'ready', source_url: null } });
+  });
+
+  it('converts a recording part named .gsm (sent as octet-stream) to WAV', async () => {
+    const data = new FormData();
+    data.append('call', JSON.stringify(callBody({ uid: 'mp-gsm', media_url: undefined })));
+    data.append('recording', new Blob([bytesOf(gsm)], { type: 'application/octet-stream' }), 'out-201-1717221600.9.gsm');
+    const res = await postForm(data);
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    expect((await media(id)).media).toMatchObject({ state: 'ready', mime: 'audio/wav', format: 'WAVE/PCM' });
   });
 
   it('accepts the whole JSON body in a `call` part', async () => {

@@ -32,13 +32,13 @@ export function cdrLine(c: CdrLine): string {
   ].join(',') + '\n';
 }
 
-/** Places a recording as FreePBX names it: <dir>/YYYY/MM/DD/<type>-<to>-<from>-YYYYMMDD-HHMMSS-<uniqueid>.wav, settled. */
+/** Places a recording as FreePBX names it: <dir>/YYYY/MM/DD/<type>-<to>-<from>-YYYYMMDD-HHMMSS-<uniqueid>.<audio's extension>, settled. */
 export function placeRecording(dir: string, audio: string, c: { src: string; dst: string; start: string; uniqueid: string }, type = 'out'): string {
   const [day, time] = c.start.split(' ') as [string, string];
   const [y, m, d] = day.split('-');
   const folder = path.join(dir, y!, m!, d!);
   mkdirSync(folder, { recursive: true });
-  const name = `${type}-${c.dst}-${c.src}-${day.replace(/-/g, '')}-${time.replace(/:/g, '')}-${c.uniqueid}.wav`;
+  const name = `${type}-${c.dst}-${c.src}-${day.replace(/-/g, '')}-${time.replace(/:/g, '')}-${c.uniqueid}${path.extname(audio)}`;
   const file = path.join(folder, name);
   copyFileSync(audio, file);
   const past = new Date(Date.now() - 60_000);

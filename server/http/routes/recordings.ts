@@ -19,7 +19,8 @@ export function recordingRoutes(deps: { integrations: Integrations; recordings: 
       summary: "Upload a posted call's recording (the body is the audio file); replaces any earlier one",
       description:
         'Streamed to disk, never held in memory; over EARSHOT_RECORDING_LIMIT → 413; a Content-Type that is not audio → 415. The format and duration are probed; ' +
-        'audio that cannot be read is kept with `state: "corrupt"`. The duration fills a call posted without one.',
+        'audio that cannot be read is kept with `state: "corrupt"`. Headerless GSM sent as `audio/gsm` or `audio/x-gsm` is stored converted to 16-bit PCM WAV. ' +
+        'The duration fills a call posted without one.',
       request: {
         params: z.object({
           integration_id: integrationIdParam,
