@@ -2,10 +2,10 @@
 // Both set the caller's AccessScope, which `scopeOf(c)` hands to the services.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { z } from 'zod';
 import { ALL_INTEGRATIONS, integrationScope, narrowScope, type AccessScope } from '../domain/access-scope.js';
 import { NotFound } from '../domain/errors.js';
 import { validationFailed } from './errors.js';
+import { IntegrationQuery } from './schemas/common.js';
 import type { AdminAuth } from '../services/admin-auth.js';
 import type { AuthenticatedIntegration, Integrations } from '../services/integrations.js';
 
@@ -37,8 +37,6 @@ export function adminOrIntegrationAuth(auth: AdminAuth, integrations: Integratio
     await next();
   });
 }
-
-const IntegrationQuery = z.object({ integration_id: z.uuid().optional() });
 
 /**
  * `?integration_id=` narrows the scope to that integration (the admin token naming whose client or tag it
