@@ -45,6 +45,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE client_aliases DROP CONSTRAINT IF EXISTS client_aliases_pkey`.execute(db);
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS client_aliases_integration_external_id_key ON client_aliases (integration_id, external_id) NULLS NOT DISTINCT`.execute(db);
   await sql`CREATE INDEX IF NOT EXISTS client_aliases_client_idx ON client_aliases (client_id)`.execute(db);
+  // The admin token looks external ids up across integrations.
+  await sql`CREATE INDEX IF NOT EXISTS clients_external_id_idx ON clients (external_id)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS client_aliases_external_id_idx ON client_aliases (external_id)`.execute(db);
   // Tag names are unique per owner (an integration, or none for the shared ones).
   await sql`DROP INDEX IF EXISTS tags_scope_name_key`.execute(db);
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS tags_scope_owner_name_key ON tags (scope, integration_id, lower(name)) NULLS NOT DISTINCT`.execute(db);
@@ -144,7 +147,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 
   await sql`DROP INDEX tags_scope_owner_name_key`.execute(db);
   await sql`CREATE UNIQUE INDEX tags_scope_name_key ON tags (scope, lower(name))`.execute(db);
-  await sql`DROP INDEX client_aliases_client_idx`.execute(db);
+  await sql`DROP INDEX client_aliases_client_idx, client_aliases_external_id_idx, clients_external_id_idx`.execute(db);
   await sql`DROP INDEX client_aliases_integration_external_id_key`.execute(db);
   await sql`ALTER TABLE client_aliases ADD CONSTRAINT client_aliases_pkey PRIMARY KEY (external_id)`.execute(db);
   await sql`DROP INDEX clients_integration_external_id_key`.execute(db);

@@ -3,11 +3,11 @@
 // `scopeOf(c)` hands to the services.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { z } from 'zod';
 import { ALL_INTEGRATIONS, integrationScope, narrowScope, type AccessScope } from '../domain/access-scope.js';
 import { Forbidden, NotFound, Unauthorized } from '../domain/errors.js';
 import { isAdmin, type Principal, type UserPrincipal } from '../domain/principal.js';
 import { validationFailed } from './errors.js';
+import { IntegrationQuery } from './schemas/common.js';
 import type { AdminAuth } from '../services/admin-auth.js';
 import type { AuthenticatedIntegration, Integrations } from '../services/integrations.js';
 import type { UserAuth } from '../services/user-auth.js';
@@ -75,8 +75,6 @@ export function adminOrIntegrationAuth(auth: AdminAuth, users: UserAuth, integra
     await next();
   });
 }
-
-const IntegrationQuery = z.object({ integration_id: z.uuid().optional() });
 
 /**
  * `?integration_id=` narrows the scope to that integration (the admin token naming whose client or tag it

@@ -138,6 +138,11 @@ describe('the admin token across integrations', () => {
     const unknown = await ctx.admin('GET', `/api/v1/clients/crm-only-client?integration_id=00000000-0000-4000-8000-000000000000`);
     expect(unknown.status).toBe(404);
     expect((await ctx.admin('GET', '/api/v1/clients/crm-only-client?integration_id=not-a-uuid')).status).toBe(422);
+    // A tag the admin makes for one integration is that integration's, not shared.
+    expect(await json(await ctx.admin('POST', `/api/v1/sessions/tags?integration_id=${a.id}`, { tag: 'made-for-a' }))).toMatchObject({ tag: 'made-for-a', integration_id: a.id });
+    const listed = async (token: string) => (await json<{ items: Array<{ tag: string }> }>(await api('GET', '/api/v1/sessions/tags', undefined, token))).items.map((t) => t.tag);
+    expect(await listed(a.token)).toContain('made-for-a');
+    expect(await listed(b.token)).not.toContain('made-for-a');
   });
 
   it('refuses to merge clients of different integrations', async () => {

@@ -37,12 +37,7 @@ export async function findClientsByExternalId(db: Executor, access: AccessScope,
     .selectFrom('clients')
     .select(CLIENT_COLUMNS)
     .where(ownedInScope('integration_id', access))
-    .where((eb) =>
-      eb.or([
-        eb('external_id', '=', externalId),
-        eb.exists(eb.selectFrom('client_aliases as a').select('a.client_id').whereRef('a.client_id', '=', 'clients.id').where('a.external_id', '=', externalId)),
-      ]),
-    )
+    .where('id', 'in', (eb) => eb.selectFrom('clients as named').select('named.id').where('named.external_id', '=', externalId).union(eb.selectFrom('client_aliases as a').select('a.client_id as id').where('a.external_id', '=', externalId)))
     .orderBy('integration_id')
     .execute();
 }

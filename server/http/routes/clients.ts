@@ -7,7 +7,7 @@ import { CLIENT_ATTRIBUTE_TYPES } from '../../domain/client-attributes.js';
 import type { Clients } from '../../services/clients.js';
 import { scopeOf } from '../auth.js';
 import { jsonBody } from '../json-body.js';
-import { errorResponses, requiredText } from '../schemas/common.js';
+import { errorResponses, IntegrationQuery, requiredText } from '../schemas/common.js';
 
 const security: Array<Record<string, string[]>> = [{ adminToken: [] }, { integrationToken: [] }];
 const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
@@ -22,9 +22,6 @@ const TagChangeSchema = z
   .refine((v) => v.tag !== undefined || v.archived !== undefined, 'give tag (a new name) and/or archived')
   .openapi('TagChange');
 const MergeSchema = z.object({ client_id: requiredText() }).strict().openapi('ClientMerge');
-
-/** Every route takes it: the admin token says whose client or tag it means; another integration's id is a 404. */
-const IntegrationQuery = z.object({ integration_id: z.uuid().optional().openapi({ param: { name: 'integration_id', in: 'query' }, description: "Narrows to one integration (the admin token: whose client or tag; needed to create a client). An integration's token naming another integration finds nothing." }) });
 
 type Route = Parameters<typeof createRoute>[0];
 const route = (app: OpenAPIHono, spec: Omit<Route, 'tags' | 'security'> & { tags?: string[] }) =>
@@ -54,7 +51,7 @@ export function clientRoutes(clients: Clients) {
 
   route(app, { method: 'post', path: '/clients/{client_id}/attributes/{attribute_id}', summary: "Set a client's attribute value (checked against the attribute's type); the client is created on first sight", request: { params: z.object({ client_id: param('client_id'), attribute_id: param('attribute_id') }), body: { required: true, content: { 'application/json': { schema: ValueSchema } } } }, responses: { 200: anyJson('The value as stored'), ...errorResponses(400, 401, 404, 422) } });
   app.post('/clients/:client_id/attributes/:attribute_id', jsonBody(ValueSchema), async (c) => c.json(await clients.setAttribute(scopeOf(c), c.req.param('client_id'), c.req.param('attribute_id'), c.get('body').value)));
-  route(app, { method: 'get', path: '/clients/{client_id}/attributes', summary: "A client's attribute values", request: { params: z.object({ client_id: param('client_id') }) }, responses: { 200: anyJson('{items}'), ...errorResponses(401, 404) } });
+  route(app, { method: 'get', path: '/clients/{client_id}/attributes', summary: "A client's attribute values", request: { params: z.object({ client_id: param('client_id') }) }, responses: { 200: anyJson('{items}'), ...errorResponses(401, 404, 422) } });
   app.get('/clients/:client_id/attributes', async (c) => c.json({ items: await clients.clientAttributes(scopeOf(c), c.req.param('client_id')) }));
 
   route(app, { method: 'post', path: '/clients/{client_id}/tags', summary: 'Put a client tag on a client (created on first sight)', request: { params: z.object({ client_id: param('client_id') }), body: { required: true, content: { 'application/json': { schema: TagSchema } } } }, responses: { 200: anyJson('{client_id, tags}'), ...errorResponses(400, 401, 422) } });
@@ -62,7 +59,7 @@ export function clientRoutes(clients: Clients) {
   route(app, { method: 'delete', path: '/clients/{client_id}/tags/{tag}', summary: 'Take a tag off a client', request: { params: z.object({ client_id: param('client_id'), tag: param('tag') }) }, responses: { 200: anyJson('{client_id, tags}'), ...errorResponses(401, 404, 422) } });
   app.delete('/clients/:client_id/tags/:tag', async (c) => c.json(await clients.tagClient(scopeOf(c), c.req.param('client_id'), c.req.param('tag'), false)));
 
-  route(app, { method: 'get', path: '/clients/{client_id}', summary: 'The client card: attributes, tags, phones, clients sharing a phone, recent calls and chats', request: { params: z.object({ client_id: param('client_id') }) }, responses: { 200: anyJson('The card'), ...errorResponses(401, 404) } });
+  route(app, { method: 'get', path: '/clients/{client_id}', summary: 'The client card: attributes, tags, phones, clients sharing a phone, recent calls and chats', request: { params: z.object({ client_id: param('client_id') }) }, responses: { 200: anyJson('The card'), ...errorResponses(401, 404, 422) } });
   app.get('/clients/:client_id', async (c) => c.json(await clients.card(scopeOf(c), c.req.param('client_id'))));
 
   route(app, { method: 'post', path: '/communications/{id}/tags', summary: 'Put a session tag on a call or chat', request: { params: z.object({ id: param('id') }), body: { required: true, content: { 'application/json': { schema: TagSchema } } } }, responses: { 200: anyJson('{id, tags}'), ...errorResponses(400, 401, 404, 422) } });

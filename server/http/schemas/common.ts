@@ -5,6 +5,10 @@ import { ERROR_CODES } from '../error-codes.js';
 export const text = (max = 255) => z.string().max(max);
 export const requiredText = (max = 255) => z.string().trim().min(1, 'must not be empty').max(max);
 export const uuid = z.uuid();
+/** `?integration_id=` on the clients API: narrows the token's scope to one integration (docs/clients.md). */
+export const IntegrationQuery = z.object({
+  integration_id: z.uuid().optional().openapi({ param: { name: 'integration_id', in: 'query' }, description: "Narrows to one integration (the admin token: whose client or tag; needed to create a client). An integration's token naming another integration finds nothing." }),
+});
 /** An optional request field where null means absent too: clients send back what they got (`"cursor": null`). */
 export const absent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
