@@ -242,6 +242,10 @@ export interface CrmDeliveriesTable {
   last_error: string | null;
   /** What the adapter achieved in earlier attempts (0015). */
   progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** The first delivery of the communication to the connector, when this one follows up a later change (0020). */
+  follows: string | null;
+  /** Put off until the call's recording is stored or failed (0020). */
+  awaits_media: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -257,6 +261,24 @@ export interface CrmDeliveryAttemptsTable {
   response_status: number | null;
   response_excerpt: string | null;
   error: string | null;
+}
+
+export interface RecordingLinksTable {
+  id: Generated<string>;
+  communication_id: string;
+  media_id: string;
+  created_at: CreatedAt;
+  revoked_at: ColumnType<Date | null, never, Date | string | null>;
+}
+
+export interface RecordingLinkOpensTable {
+  id: Generated<number>;
+  link_id: string;
+  opened_at: CreatedAt;
+  client_address: string | null;
+  user_agent: string | null;
+  range: string | null;
+  outcome: 'served' | 'revoked' | 'invalid_signature';
 }
 
 export interface Database {
@@ -283,6 +305,8 @@ export interface Database {
   crm_connectors: CrmConnectorsTable;
   crm_deliveries: CrmDeliveriesTable;
   crm_delivery_attempts: CrmDeliveryAttemptsTable;
+  recording_links: RecordingLinksTable;
+  recording_link_opens: RecordingLinkOpensTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

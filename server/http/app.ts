@@ -25,6 +25,7 @@ import { sourceRoutes } from './routes/admin-sources.js';
 import { consoleApp } from '../web/console.js';
 import { chatRoutes } from './routes/chats.js';
 import { crmConnectorRoutes, crmDeliveryRoutes } from './routes/admin-crm.js';
+import { recordingLinkRoutes } from './routes/admin-recording-links.js';
 import { clientAdminRoutes, clientRoutes } from './routes/clients.js';
 
 export interface AppDeps {
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps) {
   };
   app.use('/api/*', storableUrl);
   app.use('/media/*', storableUrl);
+  app.use('/recording-links/*', storableUrl);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes, budget));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth));
   // The clients API (and session tags on communications) takes the admin token or any integration's token.
@@ -90,7 +92,7 @@ export function createApp(deps: AppDeps) {
   );
   // Recordings (issue 4): uploads by uid and signed playback.
   app.route('/api/v1/integrations/:integration_id/phone_calls', recordingRoutes({ integrations: services.integrations, recordings: services.recordings }));
-  app.route('/', mediaRoutes(services.recordings));
+  app.route('/', mediaRoutes(services.recordings, services.recordingLinks));
   app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   // Chats and client cards (issue 6).
@@ -99,7 +101,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/clients', clientAdminRoutes(services.clients));
   // CRM push (issue 5).
   app.route('/api/v1/admin/crm_connectors', crmConnectorRoutes(services.crmConnectors));
-  app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveries));
+  app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveryLog));
+  app.route('/api/v1/admin/recording_links', recordingLinkRoutes(services.recordingLinks));
   app.route('/', docsRoutes(app, deps.version));
   app.route('/console', consoleApp({ services, logger, version: deps.version, formBody: bufferedForm(CONSOLE_FORM_LIMIT_BYTES, deps.bodyLimitBytes, budget) }));
 

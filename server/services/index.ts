@@ -7,6 +7,8 @@ import { ChatIngest } from './chat-ingest.js';
 import { DestinationPolicy } from '../media/destination-policy.js';
 import { CrmConnectors } from './crm-connectors.js';
 import { CrmDeliveries, type CrmDeliverySettings } from './crm-deliveries.js';
+import { CrmDeliveryLog } from './crm-delivery-log.js';
+import { RecordingLinks } from './recording-links.js';
 import { Clients } from './clients.js';
 import { Communications } from './communications.js';
 import { ConsoleOverview } from './console-overview.js';
@@ -62,6 +64,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const jobRuns = new JobRuns(db);
   const communications = new Communications(db, searchIndex, recordings);
   const crmConnectors = new CrmConnectors(db, settings.secretKey);
+  const recordingLinks = new RecordingLinks(db, recordings, settings.secretKey, settings.publicUrl);
   return {
     adminAuth,
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds, settings.ingestRateLimit ?? 0),
@@ -73,8 +76,10 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     clients: new Clients(db, () => searchSync.applySettings(), () => callIngest.aliasesChanged()),
     communications,
     crmConnectors,
-    crmDeliveries: new CrmDeliveries(db, crmConnectors, communications, settings.crm ?? { limits: { timeoutMs: 20_000, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy() } }),
+    crmDeliveries: new CrmDeliveries(db, crmConnectors, communications, recordingLinks, settings.crm ?? { limits: { timeoutMs: 20_000, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy() } }),
+    crmDeliveryLog: new CrmDeliveryLog(db),
     recordings,
+    recordingLinks,
     pullSources,
     transcripts: new Transcripts(db),
     health,

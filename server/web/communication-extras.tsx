@@ -167,7 +167,7 @@ export function communicationActions(services: Services) {
   app.post('/:id/tags/remove', tagAction(false));
   app.post('/:id/deliveries/:delivery/replay', async (c) => {
     const id = checkedId(c.req.param('id'));
-    await services.crmDeliveries.replay(c.req.param('delivery'), id);
+    await services.crmDeliveryLog.replay(c.req.param('delivery'), id);
     return c.redirect(`/console/communications/${id}#h-deliveries`, 303);
   });
   return app;

@@ -13,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KINDS = ['webhook', 'bitrix24', 'amocrm', 'usedesk', 'zoho_desk'] as const;
 const STATES = ['pending', 'delivered', 'dead', 'paused'] as const;
 type Connector = Awaited<ReturnType<Services['crmConnectors']['list']>>[number];
-type Delivery = Awaited<ReturnType<Services['crmDeliveries']['list']>>[number];
+type Delivery = Awaited<ReturnType<Services['crmDeliveryLog']['list']>>[number];
 
 /** A JSON textarea's content, or the message to show next to it. */
 function parseJson(text: string | undefined, name: string, errors: FieldErrors): Record<string, unknown> | undefined {
@@ -45,7 +45,7 @@ export const crmPage: ConsolePage = {
     const page = async (c: ConsoleContext, form: Record<string, string>, errors: FieldErrors, status: 200 | 201 | 422 = 200, shown?: Record<string, unknown>) => {
       const state = STATES.find((s) => s === c.req.query('state'));
       const connector = UUID.test(c.req.query('connector') ?? '') ? c.req.query('connector') : undefined;
-      const [connectors, deliveries] = await Promise.all([services.crmConnectors.list(), services.crmDeliveries.list({ state, connector_id: connector }, 100)]);
+      const [connectors, deliveries] = await Promise.all([services.crmConnectors.list(), services.crmDeliveryLog.list({ state, connector_id: connector }, 100)]);
       return render(c, 'CRM', <CrmPage connectors={connectors} deliveries={deliveries} form={form} errors={errors} filter={{ state, connector }} shown={shown} />, status);
     };
 
@@ -106,7 +106,7 @@ export const crmPage: ConsolePage = {
       return c.redirect('/console/crm', 303);
     });
     app.post('/deliveries/:id/replay', async (c) => {
-      await services.crmDeliveries.replay(c.req.param('id'));
+      await services.crmDeliveryLog.replay(c.req.param('id'));
       return c.redirect(`/console/crm?${new URLSearchParams(await formOf(c)).toString()}`, 303);
     });
     return app;
