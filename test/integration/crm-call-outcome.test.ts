@@ -92,6 +92,19 @@ describe('a missed call answered after all', () => {
     expect(await deliveriesOf(id, call)).toMatchObject([{ event: 'call.finished', delivery_key: `${id}:${call}:call.finished`, state: 'delivered', follows: null }]);
   });
 
+  it('webhook: the follow-up waits while the delivery it follows is still being retried', async () => {
+    await connector({ name: 'hook 3', kind: 'webhook', config: { url: receiver.url }, rules: RULES });
+    receiver.received.length = 0;
+    receiver.script.push({ status: 500 });
+    const uid = `outcome-${++seq}`;
+    await post(uid, 0);
+    await ctx.services.crmDeliveries.run(); // the missed delivery failed once and waits for its retry
+    await post(uid, 45);
+    await drain();
+    const types = receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type);
+    expect(types).toEqual(['call.missed', 'call.missed', 'call.finished']);
+  });
+
   it('Bitrix24: completes the missed call’s task, registers no second call', async () => {
     const id = await connector({ name: 'b24', kind: 'bitrix24', config: { portal_url: bitrix.url }, secrets: { access_token: 'b24-access-token-0001' }, rules: RULES });
     bitrix.requests.length = 0;
