@@ -14,6 +14,8 @@ import * as m0014 from './0014_crm_delivery_runner.js';
 import * as m0015 from './0015_crm_delivery_progress.js';
 import * as m0017 from './0017_source_record_legs.js';
 import * as m0019 from './0019_integration_isolation.js';
+import * as m0020 from './0020_crm_one_outcome.js';
+import * as m0021 from './0021_recording_links.js';
 import * as m0022 from './0022_people.js';
 import * as m0026 from './0026_console_user_sessions.js';
 
@@ -32,6 +34,8 @@ const migrations: Record<string, Migration> = {
   '0015_crm_delivery_progress': m0015,
   '0017_source_record_legs': m0017,
   '0019_integration_isolation': m0019,
+  '0020_crm_one_outcome': m0020,
+  '0021_recording_links': m0021,
   '0022_people': m0022,
   '0026_console_user_sessions': m0026,
 };

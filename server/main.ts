@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     crm: {
       limits: { timeoutMs: config.crm.timeoutMs, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy(config.crm.allow, config.crm.deny) },
       backoff: { baseMs: 5_000, maxMs: config.crm.retryMaxMs, maxAttempts: Number.POSITIVE_INFINITY },
+      mediaWaitSeconds: config.crm.mediaWaitSeconds,
     },
   });
   logger.info({ engine: services.searchIndex.engine }, 'search engine');

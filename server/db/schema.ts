@@ -257,6 +257,10 @@ export interface CrmDeliveriesTable {
   last_error: string | null;
   /** What the adapter achieved in earlier attempts (0015). */
   progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** The first delivery of the communication to the connector, when this one follows up a later change (0020). */
+  follows: string | null;
+  /** Put off until the call's recording is stored or failed (0020). */
+  awaits_media: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -303,6 +307,24 @@ export interface UserTokensTable {
   last_used_at: Date | null;
 }
 
+export interface RecordingLinksTable {
+  id: Generated<string>;
+  communication_id: string;
+  media_id: string;
+  created_at: CreatedAt;
+  revoked_at: ColumnType<Date | null, never, Date | string | null>;
+}
+
+export interface RecordingLinkOpensTable {
+  id: Generated<number>;
+  link_id: string;
+  opened_at: CreatedAt;
+  client_address: string | null;
+  user_agent: string | null;
+  range: string | null;
+  outcome: 'served' | 'revoked' | 'invalid_signature';
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -330,6 +352,8 @@ export interface Database {
   users: UsersTable;
   user_departments: UserDepartmentsTable;
   user_tokens: UserTokensTable;
+  recording_links: RecordingLinksTable;
+  recording_link_opens: RecordingLinkOpensTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

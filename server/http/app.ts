@@ -25,6 +25,7 @@ import { sourceRoutes } from './routes/admin-sources.js';
 import { consoleApp } from '../web/console.js';
 import { chatRoutes } from './routes/chats.js';
 import { crmConnectorRoutes, crmDeliveryRoutes } from './routes/admin-crm.js';
+import { recordingLinkRoutes } from './routes/admin-recording-links.js';
 import { clientAdminRoutes, clientRoutes } from './routes/clients.js';
 import { userRoutes } from './routes/admin-users.js';
 import { meRoutes } from './routes/me.js';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps) {
   };
   app.use('/api/*', storableUrl);
   app.use('/media/*', storableUrl);
+  app.use('/recording-links/*', storableUrl);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes, budget));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth, services.userAuth));
   app.use('/api/v1/me', userAuth(services.adminAuth, services.userAuth));
@@ -103,7 +105,7 @@ export function createApp(deps: AppDeps) {
   );
   // Recordings (issue 4): uploads by uid and signed playback.
   app.route('/api/v1/integrations/:integration_id/phone_calls', recordingRoutes({ integrations: services.integrations, recordings: services.recordings }));
-  app.route('/', mediaRoutes(services.recordings));
+  app.route('/', mediaRoutes(services.recordings, services.recordingLinks));
   app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   // Chats and client cards (issue 6).
@@ -112,7 +114,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/clients', clientAdminRoutes(services.clients));
   // CRM push (issue 5).
   app.route('/api/v1/admin/crm_connectors', crmConnectorRoutes(services.crmConnectors));
-  app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveries));
+  app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveryLog));
+  app.route('/api/v1/admin/recording_links', recordingLinkRoutes(services.recordingLinks));
   app.route('/', docsRoutes(app, deps.version));
   app.route('/console', consoleApp({ services, logger, version: deps.version, formBody: bufferedForm(CONSOLE_FORM_LIMIT_BYTES, deps.bodyLimitBytes, budget) }));
 

@@ -35,6 +35,8 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   invalid_signature: { status: 403, description: 'The media URL signature is wrong.' },
   url_expired: { status: 403, description: 'The media URL has expired; read the communication again for a fresh one.' },
   media_not_found: { status: 404, description: 'No stored recording has this id.' },
+  recording_link_not_found: { status: 404, description: 'No recording link has this id, or its signature is wrong.' },
+  recording_link_revoked: { status: 410, description: 'The recording link was revoked by an admin.' },
   source_not_found: { status: 404, description: 'No pull source has this id.' },
   source_running: { status: 409, description: 'The source is being pulled right now; try again when that run ends.' },
   source_unreachable: { status: 422, description: 'The source config is well-formed but its file, database or server cannot be read.' },

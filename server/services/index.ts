@@ -7,6 +7,8 @@ import { ChatIngest } from './chat-ingest.js';
 import { DestinationPolicy } from '../media/destination-policy.js';
 import { CrmConnectors } from './crm-connectors.js';
 import { CrmDeliveries, type CrmDeliverySettings } from './crm-deliveries.js';
+import { CrmDeliveryLog } from './crm-delivery-log.js';
+import { RecordingLinks } from './recording-links.js';
 import { Clients } from './clients.js';
 import { Communications } from './communications.js';
 import { ConsoleOverview } from './console-overview.js';
@@ -71,6 +73,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const userTokens = new UserTokens(db, settings.secretKey, settings.publicUrl, settings.userTokens);
   const users = new Users(db, departments, userTokens);
   const userAuth = new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures));
+  const recordingLinks = new RecordingLinks(db, recordings, settings.secretKey, settings.publicUrl);
   return {
     users,
     userTokens,
@@ -86,8 +89,10 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     clients: new Clients(db, () => searchSync.applySettings(), () => callIngest.aliasesChanged()),
     communications,
     crmConnectors,
-    crmDeliveries: new CrmDeliveries(db, crmConnectors, communications, settings.crm ?? { limits: { timeoutMs: 20_000, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy() } }),
+    crmDeliveries: new CrmDeliveries(db, crmConnectors, communications, recordingLinks, settings.crm ?? { limits: { timeoutMs: 20_000, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy() } }),
+    crmDeliveryLog: new CrmDeliveryLog(db),
     recordings,
+    recordingLinks,
     pullSources,
     transcripts: new Transcripts(db),
     health,
