@@ -12,6 +12,7 @@ import * as m0011 from './0011_chat_closed.js';
 import * as m0012 from './0012_crm_outbox_when_connected.js';
 import * as m0014 from './0014_crm_delivery_runner.js';
 import * as m0015 from './0015_crm_delivery_progress.js';
+import * as m0018 from './0018_source_runs_secrets.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0012_crm_outbox_when_connected': m0012,
   '0014_crm_delivery_runner': m0014,
   '0015_crm_delivery_progress': m0015,
+  '0018_source_runs_secrets': m0018,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -9,12 +9,14 @@ import { findOperatorsByExternalIds } from '../db/repositories/operators.js';
 import * as repo from '../db/repositories/sources.js';
 import type { SourceRecordValues, SourceRow } from '../db/repositories/sources.js';
 import { FetchFailed } from '../media/downloader.js';
-import { redactConfig, SOURCE_CONFIGS, type CreateSourceInput, type UpdateSourceInput } from '../sources/config.js';
+import { SOURCE_CONFIGS, type CreateSourceInput, type UpdateSourceInput } from '../sources/config.js';
+import { maskSecrets } from '../sources/secrets.js';
 import type { OpenSource } from '../sources/open-source.js';
 import { findInFolder, unreadableFolder } from '../sources/recordings-folder.js';
 import { SourceUnreachable, type RecordingRef, type SourceRecord } from '../sources/port.js';
 import type { CallIngest } from './call-ingest.js';
 import type { Recordings } from './recordings.js';
+import { sealConfig, withSecrets } from './source-secrets.js';
 
 export interface PullOptions {
   pageSize?: number;
@@ -53,6 +55,7 @@ export class PullSources {
     private readonly callIngest: CallIngest,
     private readonly recordings: Recordings,
     private readonly open: OpenSource,
+    private readonly secretKey: string,
     private readonly options: PullOptions = {},
   ) {}
 
@@ -66,13 +69,13 @@ export class PullSources {
     const integration = await this.db.selectFrom('integrations').select('id').where('id', '=', input.integration_id).executeTakeFirst();
     if (!integration) throw invalid('integration_id', 'integration_not_found', 'no integration has this id', 'validation_failed');
     await this.check(input.kind, input.config);
-    const row = await repo.insertSource(this.db, input);
+    const row = await repo.insertSource(this.db, { ...input, ...sealConfig(this.secretKey, input.config) });
     this.changed();
-    return view(row);
+    return view(withSecrets(this.secretKey, row));
   }
 
   async list() {
-    return (await repo.listSources(this.db)).map(view);
+    return (await repo.listSources(this.db)).map((row) => view(withSecrets(this.secretKey, row)));
   }
 
   async get(id: string) {
@@ -100,9 +103,9 @@ export class PullSources {
       config = parsed.data as Record<string, unknown>;
       await this.check(current.kind, config);
     }
-    const row = await repo.updateSource(this.db, id, { ...patch, ...(config ? { config } : {}) });
+    const row = await repo.updateSource(this.db, id, { ...patch, ...(config ? sealConfig(this.secretKey, config) : {}) });
     this.changed();
-    return view(row!);
+    return view(withSecrets(this.secretKey, row!));
   }
 
   /** Runs a source now; 409 when a run of it is under way (here or in another process). */
@@ -310,7 +313,7 @@ export class PullSources {
   private async row(id: string): Promise<SourceRow> {
     const row = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findSource(this.db, id) : undefined;
     if (!row) throw new NotFound('source', 'source_not_found');
-    return row;
+    return withSecrets(this.secretKey, row);
   }
 
   private changed(): void {
@@ -343,7 +346,7 @@ function view(row: SourceRow) {
     integration_id: row.integration_id,
     schedule: row.schedule,
     active: row.active,
-    config: redactConfig(row.config),
+    config: maskSecrets(row.config),
     cursor: row.cursor,
     last_run_at: row.last_run_at?.toISOString() ?? null,
     last_error: row.last_error,

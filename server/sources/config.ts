@@ -113,11 +113,3 @@ export const UpdateSourceSchema = z
 
 export type CreateSourceInput = z.output<typeof CreateSourceSchema>;
 export type UpdateSourceInput = z.output<typeof UpdateSourceSchema>;
-
-/** Fields never shown back: passwords, and the password inside a database URL. */
-export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...config };
-  if (typeof out.password === 'string') out.password = '********';
-  if (typeof out.url === 'string') out.url = out.url.replace(/^([a-z]+:\/\/[^:/@]+):[^@/]*@/i, '$1:********@');
-  return out;
-}
