@@ -17,6 +17,8 @@ import { SourceUnreachable, type RecordingRef, type SourceRecord } from '../sour
 import type { CallIngest } from './call-ingest.js';
 import type { Recordings } from './recordings.js';
 import { sealConfig, withSecrets } from './source-secrets.js';
+import { SourceRuns, type RunTrigger, type RunWindow } from './source-runs.js';
+import { dryRunWindow, inWindow, pastWindow, RETAKEN_STATES, seekWindow } from './source-window.js';
 
 export interface PullOptions {
   pageSize?: number;
@@ -49,6 +51,8 @@ const BULK_RUN_RECORDS = 5_000;
 
 export class PullSources {
   private readonly listeners = new Set<() => void>();
+  /** Every run's record: counts, status and the rows it rejected. */
+  readonly runs: SourceRuns;
 
   constructor(
     private readonly db: Executor,
@@ -57,7 +61,9 @@ export class PullSources {
     private readonly open: OpenSource,
     private readonly secretKey: string,
     private readonly options: PullOptions = {},
-  ) {}
+  ) {
+    this.runs = new SourceRuns(db);
+  }
 
   /** Called after a source is created or changed (the job runner reschedules). */
   onChange(listener: () => void): () => void {
@@ -109,41 +115,66 @@ export class PullSources {
   }
 
   /** Runs a source now; 409 when a run of it is under way (here or in another process). */
-  async run(id: string): Promise<RunStats> {
+  async run(id: string, trigger: Exclude<RunTrigger, 'repull'> = 'manual'): Promise<RunStats> {
+    return this.pull(await this.row(id), trigger);
+  }
+
+  /**
+   * Reads the records started in [from, to) again, from the window's start and not the cursor (which
+   * stays): records never read, or skipped before, are taken now; imported ones are seen before, so a
+   * re-pull is idempotent. `dryRun` reads and counts, writing nothing.
+   */
+  async repullWindow(id: string, window: RunWindow, dryRun: boolean) {
     const source = await this.row(id);
+    if (!dryRun) return this.pull(source, 'repull', window);
+    const adapter = this.open(source);
+    try {
+      return await dryRunWindow(this.db, source.id, adapter, window, this.options.pageSize ?? 500);
+    } finally {
+      await adapter.close();
+    }
+  }
+
+  private async pull(source: SourceRow, trigger: RunTrigger, window?: RunWindow): Promise<RunStats> {
+    const id = source.id;
     if (!(await repo.takeRunLease(this.db, id, LEASE_SECONDS))) throw new Conflict('source_running', 'this source is being pulled right now');
     const stats: RunStats = { pages: 0, read: 0, seen_before: 0, created: 0, updated: 0, missed: 0, skipped: 0, recordings: 0, waiting: 0, missing: 0, rejected: 0, rejected_samples: [], ms: 0 };
     const started = performance.now();
     const adapter = this.open(source);
+    const log = await this.runs.start(id, trigger, window);
     try {
-      await this.retryWaiting(source, stats);
-      let cursor = source.cursor;
+      if (!window) await this.retryWaiting(source, stats);
+      let cursor = window ? seekWindow(adapter, window) : source.cursor;
       for (;;) {
         const page = await adapter.read(cursor, this.options.pageSize ?? 500);
+        const records = window ? page.records.filter(inWindow(window)) : page.records;
         stats.pages++;
-        stats.read += page.records.length;
+        stats.read += records.length;
         stats.rejected += page.rejected.length;
         stats.rejected_samples.push(...page.rejected.slice(0, 10 - stats.rejected_samples.length));
-        const outcomes = await this.takePage(source, page.records, stats);
-        // The page's log and the cursor after it are written together: a crash re-reads at most this page.
+        const outcomes = await this.takePage(source, records, stats, window ? RETAKEN_STATES : []);
+        // The page's log, its rejections and the cursor after it are written together: a crash re-reads at most this page.
         await this.db.transaction().execute(async (trx) => {
           await repo.saveRecords(trx, source.id, outcomes);
-          await repo.saveCursor(trx, source.id, page.cursor);
+          if (!window) await repo.saveCursor(trx, source.id, page.cursor);
+          await log.page(trx, page.rejected, outcomes);
         });
         cursor = page.cursor;
         await repo.extendRunLease(this.db, id, LEASE_SECONDS);
-        if (page.done) break;
+        if (page.done || (window && pastWindow(adapter, page, window))) break;
       }
       // After a bulk pull the planner's row counts for this source are far off until autovacuum catches
       // up, and it would scan the whole source log per page instead of probing keys.
       if (stats.read >= BULK_RUN_RECORDS) await repo.analyzeRecordLog(this.db);
       stats.ms = Math.round(performance.now() - started);
       await repo.finishRun(this.db, id, { ...stats }, null);
+      await log.finish({ ...stats }, null);
       return stats;
     } catch (error) {
       stats.ms = Math.round(performance.now() - started);
       const reason = error instanceof SourceUnreachable ? error.message : `run failed: ${(error as Error).message}`;
       await repo.finishRun(this.db, id, { ...stats }, reason.slice(0, 2000));
+      await log.finish({ ...stats }, reason.slice(0, 2000));
       throw error;
     } finally {
       await adapter.close();
@@ -179,8 +210,8 @@ export class PullSources {
     return report;
   }
 
-  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats): Promise<Outcome[]> {
-    const known = await repo.knownRecordKeys(this.db, source.id, records.map((r) => r.key));
+  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats, retaken: ReadonlyArray<SourceRecordValues['state']> = []): Promise<Outcome[]> {
+    const known = await repo.knownRecordKeys(this.db, source.id, records.map((r) => r.key), retaken);
     const fresh = new Map<string, SourceRecord>();
     for (const record of records) {
       if (known.has(record.key) || fresh.has(record.key)) stats.seen_before++;

@@ -57,7 +57,7 @@ export class AsteriskCdrSql implements PullSource {
       const row = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k === 'cdr_time' ? 'calldate' : k, v === null || v === undefined ? null : String(v)])) as CdrRow;
       const result = cdrToCall(row, this.zone, '');
       if (!result.ok || !result.call.uniqueid) {
-        rejected.push({ at: `uniqueid ${row.uniqueid ?? '?'}`, reason: result.ok ? 'no uniqueid' : result.reason });
+        rejected.push({ at: `uniqueid ${row.uniqueid ?? '?'}`, reason: result.ok ? 'no uniqueid' : result.reason, raw: JSON.stringify(row) });
         continue;
       }
       const call = result.call;
@@ -78,6 +78,11 @@ export class AsteriskCdrSql implements PullSource {
     // The stored cursor never moves back (the overlap window's rows come before it).
     const next = this.position && (!cursor || compareKeys(this.position, cursor) > 0) ? { ...this.position } : cursor;
     return { records, rejected, cursor: next, done: rows.length < limit };
+  }
+
+  startAt(time: Date): void {
+    // An hour early: the repeated hour of a DST change has local times before `time` for instants after it.
+    this.position = { time: DateTime.fromJSDate(time, { zone: this.zone }).minus({ hours: 1 }).toFormat('yyyy-MM-dd HH:mm:ss'), uniqueid: '' };
   }
 
   async close(): Promise<void> {

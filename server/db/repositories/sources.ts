@@ -102,9 +102,12 @@ export interface SourceRecordValues {
   detail: string | null;
 }
 
-export async function knownRecordKeys(db: Executor, sourceId: string, keys: string[]): Promise<Set<string>> {
+/** The keys of these records already logged, except those logged in an `except` state (taken again). */
+export async function knownRecordKeys(db: Executor, sourceId: string, keys: string[], except: ReadonlyArray<SourceRecordValues['state']> = []): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const rows = await db.selectFrom('source_records').select('record_key').where('source_id', '=', sourceId).where('record_key', 'in', keys).execute();
+  let query = db.selectFrom('source_records').select('record_key').where('source_id', '=', sourceId).where('record_key', 'in', keys);
+  if (except.length > 0) query = query.where('state', 'not in', except);
+  const rows = await query.execute();
   return new Set(rows.map((r) => r.record_key));
 }
 
