@@ -1,10 +1,18 @@
 // A re-pull of a pull source's records started in a time window [from, to): where reading starts (the
 // window's start for sources read in time order, the source's beginning otherwise — never the cursor,
 // which stays), which records count, when reading can stop, and the dry run that only counts.
+import { z } from 'zod';
 import type { Executor } from '../db/repositories/executor.js';
 import { knownRecordKeys } from '../db/repositories/sources.js';
 import type { Cursor, PullPage, PullSource, RejectedRecord, SourceRecord } from '../sources/port.js';
 import type { RunWindow } from './source-runs.js';
+
+const instant = z.iso.datetime({ offset: true }).describe('ISO 8601 with a zone');
+/** What an admin asks for: the window, and whether to only count. */
+export const RepullWindowSchema = z
+  .object({ from: instant, to: instant, dry_run: z.boolean().nullish().transform((v) => v ?? false).describe('Only read and count; write nothing (default false)') })
+  .strict()
+  .refine((w) => Date.parse(w.to) > Date.parse(w.from), { path: ['to'], message: 'must be after from' });
 
 /** Records logged in these states are taken again by a re-pull (skipped ones: an operator may exist now). */
 export const RETAKEN_STATES = ['skipped'] as const;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSignals } from '../../server/db/signals.js';
 import { SourceJobs } from '../../server/jobs/source-jobs.js';
 import { createLogger } from '../../server/logger.js';
+import { signIn } from '../support/console.js';
 import { createTestContext, type TestContext } from '../support/context.js';
 import { createIntegration, createOperator, type Integration } from '../support/fixtures.js';
 import { cdrLine, pbxDir } from '../support/pbx-files.js';
@@ -102,6 +103,20 @@ describe('run history', () => {
     expect((await get(`/api/v1/admin/sources/${id}/runs?limit=0`)).body).toMatchObject({ error: { code: 'validation_failed', details: [{ path: 'limit' }] } });
     expect((await get(`/api/v1/admin/sources/${id}/runs?before=x`)).status).toBe(422);
   });
+
+  it('the console source page lists the runs; a run page shows its rejected rows as read', async () => {
+    const client = await signIn(ctx);
+    const page = await (await client.get(`/console/sources/${id}`)).text();
+    const table = page.slice(page.indexOf('data-testid="runs"'));
+    expect(table).toContain('<td class="bad">failed</td>');
+    const lastRun = (await get(`/api/v1/admin/sources/${id}/runs`)).body.items.at(-1);
+    expect(page).toContain(`/console/sources/${id}/runs/${lastRun.id}`);
+    const runPage = await (await client.get(`/console/sources/${id}/runs/${lastRun.id}`)).text();
+    expect(runPage).toContain('2 read, 2 imported, 0 updated, 2 rejected');
+    expect(runPage).toContain('<code>&quot;only&quot;,&quot;three&quot;,&quot;columns&quot;</code>');
+    expect(runPage).toContain('3 columns, expected');
+    expect((await client.get(`/console/sources/${id}/runs/123456789`)).status).toBe(404);
+  });
 });
 
 describe('re-pull of a time window (CDR table on Postgres)', () => {
@@ -171,10 +186,25 @@ describe('re-pull of a time window (CDR table on Postgres)', () => {
     }
   });
 
+  it('the console re-pulls a window: a dry run first (the default), then for real; a bad window is answered next to its field', async () => {
+    const client = await signIn(ctx);
+    const page = await (await client.get(`/console/sources/${id}`)).text();
+    expect(page).toContain(`action="/console/sources/${id}/repull"`);
+    const dry = await client.post(`/console/sources/${id}/repull`, { ...window, dry_run: 'true' });
+    expect(dry.status).toBe(200);
+    expect(await dry.text()).toContain('Dry run: 4 records in the window, 0 not imported yet (0 calls) would be taken, 4 already imported, 0 rejected. Nothing was written.');
+    const bad = await client.post(`/console/sources/${id}/repull`, { from: window.to, to: window.from });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('must be after from');
+    const real = await (await client.post(`/console/sources/${id}/repull`, window)).text();
+    expect(real).toContain('Re-pulled: 4 records in the window, 0 calls created');
+    expect(real).toContain('re-pull 2024-07-01 06:00:00 UTC – 2024-07-01 21:00:00 UTC');
+  });
+
   it('/metrics reports rows read and rejected, lag and last success per source', async () => {
     const text = await (await ctx.app.request('/metrics')).text();
     const value = (name: string) => Number(new RegExp(`^${name}\\{source_id="${id}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
-    expect(value('earshot_source_rows_read_total')).toBe(4 + 0 + 4 + 4);
+    expect(value('earshot_source_rows_read_total')).toBe(4 + 0 + 4 + 4 + 4);
     expect(value('earshot_source_rows_rejected_total')).toBe(0);
     // The newest record imported started 2024-07-01 10:00 Moscow time.
     expect(value('earshot_source_lag_seconds')).toBeCloseTo((Date.now() - Date.parse('2024-07-01T07:00:00Z')) / 1000, -2);

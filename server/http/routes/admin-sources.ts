@@ -2,19 +2,15 @@
 // with each run's rejected rows.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { PullSources } from '../../services/pull-sources.js';
+import { RepullWindowSchema as RepullSchema } from '../../services/source-window.js';
 import { CreateSourceSchema, UpdateSourceSchema } from '../../sources/config.js';
 import { SourceUnreachable } from '../../sources/port.js';
 import { validationFailed } from '../errors.js';
 import { jsonBody } from '../json-body.js';
-import { absent, errorResponses, IdParam } from '../schemas/common.js';
+import { errorResponses, IdParam } from '../schemas/common.js';
 
 const security = [{ adminToken: [] }];
 const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.object({}).passthrough() } } });
-const instant = z.iso.datetime({ offset: true }).openapi({ description: 'ISO 8601 with a zone' });
-const RepullSchema = z
-  .object({ from: instant, to: instant, dry_run: absent(z.boolean()).openapi({ description: 'Only read and count; write nothing (default false)' }) })
-  .strict()
-  .refine((w) => Date.parse(w.to) > Date.parse(w.from), { path: ['to'], message: 'must be after from' });
 const RunListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().regex(/^\d{1,18}$/, 'a next_cursor').optional().openapi({ description: 'next_cursor of the previous page' }),
@@ -106,7 +102,7 @@ export function sourceRoutes(sources: PullSources) {
     const { from, to, dry_run } = c.get('body');
     const window = { from: new Date(from), to: new Date(to) };
     try {
-      const result = await sources.repullWindow(c.req.param('id'), window, dry_run ?? false);
+      const result = await sources.repullWindow(c.req.param('id'), window, dry_run);
       return c.json('dry_run' in result ? result : { status: 'ok', error: null, stats: result });
     } catch (error) {
       if (!(error instanceof SourceUnreachable)) throw error;
