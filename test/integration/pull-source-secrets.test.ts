@@ -77,6 +77,13 @@ describe('pull-source secrets', () => {
     expect(await rowText(sqlSource.id)).not.toContain(DB_PASSWORD);
     expect((await stored(sqlSource.id)).config.url).toBe(withPassword(ctx.url, ''));
 
+    // An http(s) URL must not carry credentials: HTTP clients refuse it with an error quoting the URL, password and all.
+    const inUrl = await ctx.admin('POST', '/api/v1/admin/sources', { name: 'ari', kind: 'asterisk_ari', integration_id: integration.id, schedule: '* * * * *', config: { url: withPassword(ari, ARI_PASSWORD), username: 'earshot', password: ARI_PASSWORD } });
+    expect(inUrl.status).toBe(422);
+    const refused = await inUrl.text();
+    expect(refused).toContain('config.url');
+    expect(refused).not.toContain(ARI_PASSWORD);
+
     const listed = await (await ctx.admin('GET', '/api/v1/admin/sources')).text();
     expect(listed).not.toContain(ARI_PASSWORD);
     expect(listed).not.toContain(DB_PASSWORD);
