@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSignals } from '../../server/db/signals.js';
 import { SourceJobs } from '../../server/jobs/source-jobs.js';
 import { createLogger } from '../../server/logger.js';
+import { PullSources } from '../../server/services/pull-sources.js';
+import { openSource } from '../../server/sources/open-source.js';
 import { signIn } from '../support/console.js';
-import { createTestContext, type TestContext } from '../support/context.js';
+import { createTestContext, SECRET_KEY, type TestContext } from '../support/context.js';
 import { createIntegration, createOperator, type Integration } from '../support/fixtures.js';
 import { cdrLine, pbxDir } from '../support/pbx-files.js';
 
@@ -85,6 +87,13 @@ describe('run history', () => {
     const paged = await get(`/api/v1/admin/sources/${id}/runs/${manual.id}/rejected?limit=1`);
     expect(paged.body).toMatchObject({ items: [{ position: 0 }], next_cursor: '0' });
     expect((await get(`/api/v1/admin/sources/${id}/runs/${manual.id}/rejected?limit=1&after=0`)).body).toMatchObject({ items: [{ position: 1 }], next_cursor: null });
+  });
+
+  it('a run left running by a stopped process is marked failed (interrupted) when the next one starts', async () => {
+    const { id: stale } = await ctx.db.insertInto('source_runs').values({ source_id: id, trigger: 'schedule', window_from: null, window_to: null }).returning('id').executeTakeFirstOrThrow();
+    await ctx.admin('POST', `/api/v1/admin/sources/${id}/run`);
+    expect((await get(`/api/v1/admin/sources/${id}/runs/${stale}`)).body).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted'), finished_at: expect.any(String) });
+    await ctx.db.deleteFrom('source_runs').where('id', '>=', stale).execute();
   });
 
   it('lists runs page by page, records a failed run with its error, answers 404/422 for bad ids and pages', async () => {
@@ -166,6 +175,13 @@ describe('re-pull of a time window (CDR table on Postgres)', () => {
     expect(await calls()).toHaveLength(5);
     const latest = (await get(`/api/v1/admin/sources/${id}/runs?limit=1`)).body.items[0];
     expect(latest).toMatchObject({ trigger: 'repull', status: 'ok', window: { from: '2024-07-01T06:00:00.000Z', to: '2024-07-01T21:00:00.000Z' } });
+  });
+
+  it('reads a time-ordered source from the window on, page by page, and stops past its end', async () => {
+    const onePerPage = new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, SECRET_KEY, { pageSize: 1 });
+    // 09:00 and 09:10 are in the window; 09:30 ends it. The 06-30 row before it and 10:00 after it are never read.
+    const report = await onePerPage.repullWindow(id, { from: new Date('2024-07-01T09:00:00+03:00'), to: new Date('2024-07-01T09:20:00+03:00') }, true);
+    expect(report).toMatchObject({ dry_run: true, pages: 3, read: 2, seen_before: 2, to_take: 0 });
   });
 
   it('refuses a window that ends before it starts, a missing bound, unknown keys; 404 for an unknown source', async () => {
