@@ -1,7 +1,7 @@
 // Use cases for PBX pull sources: define them (config checked against the real source at once), run
 // one (page by page after its cursor: new records become calls, recordings are attached, records seen
-// are logged so re-runs never duplicate), retry recordings that were not there yet, and re-pull
-// recordings for a time window.
+// are logged so re-runs never duplicate; each run recorded in its history), re-pull the records of a time
+// window, retry recordings that were not there yet, and re-pull recordings for a time window.
 import { Conflict, DomainError, MediaTooLarge, NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { findCallId, markMediaFailed, type MediaRow } from '../db/repositories/media.js';
