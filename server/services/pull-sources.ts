@@ -10,7 +10,7 @@ import * as repo from '../db/repositories/sources.js';
 import type { SourceRecordValues, SourceRow } from '../db/repositories/sources.js';
 import { FetchFailed } from '../media/downloader.js';
 import { SOURCE_CONFIGS, type CreateSourceInput, type UpdateSourceInput } from '../sources/config.js';
-import { maskSecrets } from '../sources/secrets.js';
+import { maskSecrets, splitSecrets, unmaskPatch } from '../sources/secrets.js';
 import type { OpenSource } from '../sources/open-source.js';
 import { findInFolder, unreadableFolder } from '../sources/recordings-folder.js';
 import { SourceUnreachable, type RecordingRef, type SourceRecord } from '../sources/port.js';
@@ -98,7 +98,8 @@ export class PullSources {
     const current = await this.row(id);
     let config: Record<string, unknown> | undefined;
     if (patch.config) {
-      const parsed = SOURCE_CONFIGS[current.kind].safeParse({ ...current.config, ...patch.config });
+      const stored = splitSecrets(current.config).secrets;
+      const parsed = SOURCE_CONFIGS[current.kind].safeParse({ ...current.config, ...unmaskPatch(patch.config, stored) });
       if (!parsed.success) {
         throw new Unprocessable(
           'validation_failed',

@@ -55,6 +55,23 @@ export function maskSecrets(config: Config): Config {
   return joinSecrets(rest, Object.fromEntries(Object.keys(secrets).map((field) => [field, MASK])));
 }
 
+/**
+ * A config patch with masks sent back as shown (a URL edited around its `********`, a password field
+ * left as the mask) given the stored secrets again, so saving what was shown never stores the mask.
+ */
+export function unmaskPatch(patch: Config, stored: SourceSecrets): Config {
+  const out: Config = { ...patch };
+  for (const field of PASSWORD_FIELDS) if (out[field] === MASK && Object.hasOwn(stored, field)) out[field] = stored[field];
+  for (const field of URL_FIELDS) {
+    const value = out[field];
+    const url = typeof value === 'string' && Object.hasOwn(stored, field) ? parse(value) : null;
+    if (url?.password !== MASK) continue;
+    url.password = stored[field]!;
+    out[field] = url.toString();
+  }
+  return out;
+}
+
 function parse(value: string): URL | null {
   return URL.canParse(value) ? new URL(value) : null;
 }

@@ -92,6 +92,12 @@ describe('pull-source secrets', () => {
     expect(ran).toMatchObject({ status: 'ok', stats: { read: 2, created: 2, recordings: 2 } });
     expect(await (await ctx.admin('POST', `/api/v1/admin/sources/${sqlSource.id}/run`)).json()).toMatchObject({ status: 'ok' });
 
+    // The URL sent back as shown (its password masked), with another part changed, keeps the stored password.
+    const moved = await ctx.admin('PATCH', `/api/v1/admin/sources/${sqlSource.id}`, { config: { url: `${sqlSource.config.url}?application_name=earshot` } });
+    expect(moved.status).toBe(200);
+    expect(open(SECRET_KEY, (await stored(sqlSource.id)).secrets!)).toEqual({ url: DB_PASSWORD });
+    expect((await stored(sqlSource.id)).config.url).toBe(`${withPassword(ctx.url, '')}?application_name=earshot`);
+
     // A change of another field keeps the password sealed; a new password replaces it.
     const patched = await ctx.admin('PATCH', `/api/v1/admin/sources/${created.id}`, { config: { timezone: 'Europe/Moscow' } });
     expect(patched.status).toBe(200);
