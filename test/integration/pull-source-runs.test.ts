@@ -11,6 +11,7 @@ import { PostgresSignals } from '../../server/db/signals.js';
 import { SourceJobs } from '../../server/jobs/source-jobs.js';
 import { createLogger } from '../../server/logger.js';
 import { PullSources } from '../../server/services/pull-sources.js';
+import type { RunView } from '../../server/services/source-runs.js';
 import { openSource } from '../../server/sources/open-source.js';
 import { signIn } from '../support/console.js';
 import { createTestContext, SECRET_KEY, type TestContext } from '../support/context.js';
@@ -27,10 +28,11 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const get = async (url: string) => {
+type Json = Record<string, unknown>;
+type RunList = { items: RunView[]; next_cursor: string | null };
+const get = async <T = Json>(url: string) => {
   const res = await ctx.admin('GET', url);
-  return { status: res.status, body: (await res.json()) as Json };
+  return { status: res.status, body: (await res.json()) as T };
 };
 async function createSource(kind: string, config: Record<string, unknown>) {
   const res = await ctx.admin('POST', '/api/v1/admin/sources', { name: kind, kind, integration_id: integration.id, schedule: '*/5 * * * *', config });
@@ -67,14 +69,14 @@ describe('run history', () => {
       await pool.end();
     }
 
-    const runs = await get(`/api/v1/admin/sources/${id}/runs`);
+    const runs = await get<RunList>(`/api/v1/admin/sources/${id}/runs`);
     expect(runs.status).toBe(200);
     expect(runs.body.next_cursor).toBeNull();
     expect(runs.body.items).toHaveLength(2);
-    const [scheduled, manual] = runs.body.items;
+    const [scheduled, manual] = runs.body.items as [RunView, RunView];
     expect(scheduled).toMatchObject({ trigger: 'schedule', status: 'ok', error: null, window: null, counts: { read: 0, imported: 0, rejected: 0 } });
     expect(manual).toMatchObject({ trigger: 'manual', status: 'ok', counts: { read: 2, imported: 2, updated: 0, rejected: 2, recordings: 0 } });
-    expect(Date.parse(manual.finished_at)).toBeGreaterThanOrEqual(Date.parse(manual.started_at));
+    expect(Date.parse(manual.finished_at!)).toBeGreaterThanOrEqual(Date.parse(manual.started_at));
 
     const rejected = await get(`/api/v1/admin/sources/${id}/runs/${manual.id}/rejected`);
     expect(rejected.body).toMatchObject({
@@ -99,18 +101,18 @@ describe('run history', () => {
   it('lists runs page by page, records a failed run with its error, answers 404/422 for bad ids and pages', async () => {
     rmSync(csv);
     expect((await (await ctx.admin('POST', `/api/v1/admin/sources/${id}/run`)).json()) as Json).toMatchObject({ status: 'failed' });
-    const first = await get(`/api/v1/admin/sources/${id}/runs?limit=2`);
-    expect(first.body.items.map((r: Json) => r.trigger)).toEqual(['manual', 'schedule']);
+    const first = await get<RunList>(`/api/v1/admin/sources/${id}/runs?limit=2`);
+    expect(first.body.items.map((r) => r.trigger)).toEqual(['manual', 'schedule']);
     expect(first.body.items[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('ENOENT') });
-    const second = await get(`/api/v1/admin/sources/${id}/runs?limit=2&before=${first.body.next_cursor}`);
+    const second = await get<RunList>(`/api/v1/admin/sources/${id}/runs?limit=2&before=${first.body.next_cursor}`);
     expect(second.body).toMatchObject({ items: [{ trigger: 'manual', status: 'ok' }], next_cursor: null });
-    expect((await get(`/api/v1/admin/sources/${id}/runs/${second.body.items[0].id}`)).body).toMatchObject({ counts: { read: 2 } });
+    expect((await get(`/api/v1/admin/sources/${id}/runs/${second.body.items[0]!.id}`)).body).toMatchObject({ counts: { read: 2 } });
 
     expect((await get(`/api/v1/admin/sources/${id}/runs/999999999`)).body).toMatchObject({ error: { code: 'source_run_not_found' } });
     expect((await get(`/api/v1/admin/sources/${id}/runs/constructor`)).status).toBe(404);
     expect((await get(`/api/v1/admin/sources/00000000-0000-4000-8000-000000000000/runs`)).body).toMatchObject({ error: { code: 'source_not_found' } });
-    expect((await get(`/api/v1/admin/sources/${id}/runs?limit=0`)).body).toMatchObject({ error: { code: 'validation_failed', details: [{ path: 'limit' }] } });
-    expect((await get(`/api/v1/admin/sources/${id}/runs?before=x`)).status).toBe(422);
+    expect((await get<RunList>(`/api/v1/admin/sources/${id}/runs?limit=0`)).body).toMatchObject({ error: { code: 'validation_failed', details: [{ path: 'limit' }] } });
+    expect((await get<RunList>(`/api/v1/admin/sources/${id}/runs?before=x`)).status).toBe(422);
   });
 
   it('the console source page lists the runs; a run page shows its rejected rows as read', async () => {
@@ -118,7 +120,7 @@ describe('run history', () => {
     const page = await (await client.get(`/console/sources/${id}`)).text();
     const table = page.slice(page.indexOf('data-testid="runs"'));
     expect(table).toContain('<td class="bad">failed</td>');
-    const lastRun = (await get(`/api/v1/admin/sources/${id}/runs`)).body.items.at(-1);
+    const lastRun = (await get<RunList>(`/api/v1/admin/sources/${id}/runs`)).body.items.at(-1)!;
     expect(page).toContain(`/console/sources/${id}/runs/${lastRun.id}`);
     const runPage = await (await client.get(`/console/sources/${id}/runs/${lastRun.id}`)).text();
     expect(runPage).toContain('2 read, 2 imported, 0 updated, 2 rejected');
@@ -157,13 +159,13 @@ describe('re-pull of a time window (CDR table on Postgres)', () => {
     const cursor = await cursorOf();
     const before = await calls();
     const logged = await ctx.db.selectFrom('source_records').select(['record_key', 'state']).where('source_id', '=', id).orderBy('record_key').execute();
-    const runsBefore = (await get(`/api/v1/admin/sources/${id}/runs`)).body.items.length;
+    const runsBefore = (await get<RunList>(`/api/v1/admin/sources/${id}/runs`)).body.items.length;
 
     const dry = await repull({ ...window, dry_run: true });
     expect(dry).toMatchObject({ status: 200, body: { dry_run: true, read: 4, to_take: 2, calls: 2, seen_before: 2, rejected: 0 } });
     expect(await calls()).toEqual(before);
     expect(await ctx.db.selectFrom('source_records').select(['record_key', 'state']).where('source_id', '=', id).orderBy('record_key').execute()).toEqual(logged);
-    expect((await get(`/api/v1/admin/sources/${id}/runs`)).body.items).toHaveLength(runsBefore);
+    expect((await get<RunList>(`/api/v1/admin/sources/${id}/runs`)).body.items).toHaveLength(runsBefore);
     expect(await cursorOf()).toEqual(cursor);
 
     const done = await repull(window);
@@ -173,7 +175,7 @@ describe('re-pull of a time window (CDR table on Postgres)', () => {
     const again = await repull({ ...window, dry_run: null });
     expect(again.body).toMatchObject({ status: 'ok', stats: { read: 4, created: 0, updated: 0, seen_before: 4 } });
     expect(await calls()).toHaveLength(5);
-    const latest = (await get(`/api/v1/admin/sources/${id}/runs?limit=1`)).body.items[0];
+    const latest = (await get<RunList>(`/api/v1/admin/sources/${id}/runs?limit=1`)).body.items[0];
     expect(latest).toMatchObject({ trigger: 'repull', status: 'ok', window: { from: '2024-07-01T06:00:00.000Z', to: '2024-07-01T21:00:00.000Z' } });
   });
 
