@@ -17,7 +17,7 @@ import { SourceUnreachable, type RecordingRef, type SourceRecord } from '../sour
 import type { CallIngest } from './call-ingest.js';
 import type { Recordings } from './recordings.js';
 import { sealConfig, withSecrets } from './source-secrets.js';
-import { SourceRuns, type RunTrigger, type RunWindow } from './source-runs.js';
+import { SourceRuns, type RunLog, type RunTrigger, type RunWindow } from './source-runs.js';
 import { dryRunWindow, inWindow, pastWindow, RETAKEN_STATES, seekWindow } from './source-window.js';
 
 export interface PullOptions {
@@ -142,8 +142,10 @@ export class PullSources {
     const stats: RunStats = { pages: 0, read: 0, seen_before: 0, created: 0, updated: 0, missed: 0, skipped: 0, recordings: 0, waiting: 0, missing: 0, rejected: 0, rejected_samples: [], ms: 0 };
     const started = performance.now();
     const adapter = this.open(source);
-    const log = await this.runs.start(id, trigger, window);
+    // Declared out here so a failed run is recorded too; started inside the try so the lease is released if it cannot be.
+    let log: RunLog | undefined;
     try {
+      const history = (log = await this.runs.start(id, trigger, window));
       if (!window) await this.retryWaiting(source, stats);
       let cursor = window ? seekWindow(adapter, window) : source.cursor;
       for (;;) {
@@ -158,7 +160,7 @@ export class PullSources {
         await this.db.transaction().execute(async (trx) => {
           await repo.saveRecords(trx, source.id, outcomes);
           if (!window) await repo.saveCursor(trx, source.id, page.cursor);
-          await log.page(trx, page.rejected, outcomes);
+          await history.page(trx, page.rejected, outcomes);
         });
         cursor = page.cursor;
         await repo.extendRunLease(this.db, id, LEASE_SECONDS);
@@ -169,13 +171,13 @@ export class PullSources {
       if (stats.read >= BULK_RUN_RECORDS) await repo.analyzeRecordLog(this.db);
       stats.ms = Math.round(performance.now() - started);
       await repo.finishRun(this.db, id, { ...stats }, null);
-      await log.finish({ ...stats }, null);
+      await history.finish({ ...stats }, null);
       return stats;
     } catch (error) {
       stats.ms = Math.round(performance.now() - started);
       const reason = error instanceof SourceUnreachable ? error.message : `run failed: ${(error as Error).message}`;
       await repo.finishRun(this.db, id, { ...stats }, reason.slice(0, 2000));
-      await log.finish({ ...stats }, reason.slice(0, 2000));
+      await log?.finish({ ...stats }, reason.slice(0, 2000));
       throw error;
     } finally {
       await adapter.close();
