@@ -145,8 +145,35 @@ export interface SourcesTable {
   last_error: string | null;
   last_stats: Json<Record<string, unknown>> | null;
   running_until: Date | null;
+  /** Sealed (domain/secret-box.ts) SourceSecrets: passwords kept apart from the config (migrations/0018). */
+  secrets: string | null;
+  last_success_at: Date | null;
+  /** The newest start time of a record imported, for the source's lag metric. */
+  newest_record_at: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+// Pull source run history (migrations/0018_source_runs_secrets.ts).
+export interface SourceRunsTable {
+  id: Generated<string>;
+  source_id: string;
+  trigger: 'schedule' | 'manual' | 'repull';
+  window_from: Date | null;
+  window_to: Date | null;
+  status: Generated<'running' | 'ok' | 'failed'>;
+  error: string | null;
+  stats: Json<Record<string, unknown>> | null;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+}
+
+export interface SourceRunRejectionsTable {
+  run_id: string;
+  position: number;
+  at: string;
+  reason: string;
+  raw: string | null;
 }
 
 export interface SourceRecordsTable {
@@ -338,6 +365,8 @@ export interface Database {
   media: MediaTable;
   sources: SourcesTable;
   source_records: SourceRecordsTable;
+  source_runs: SourceRunsTable;
+  source_run_rejections: SourceRunRejectionsTable;
   console_sessions: ConsoleSessionsTable;
   console_login_failures: ConsoleLoginFailuresTable;
   messages: MessagesTable;

@@ -11,6 +11,7 @@ import { handleError, respondError } from './errors.js';
 import { BodyBudget } from './body-budget.js';
 import { bodyLimit, bufferedForm } from './request-body.js';
 import type { Metrics } from './metrics.js';
+import { registerSourceMetrics } from './source-metrics.js';
 import { departmentRoutes } from './routes/admin-departments.js';
 import { customFieldRoutes } from './routes/admin-custom-fields.js';
 import { integrationRoutes } from './routes/admin-integrations.js';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
     }
   });
   app.use(metrics.middleware);
+  registerSourceMetrics(metrics.registry, services.pullSources.runs);
   app.use(clientAddressMiddleware(new AddressList(deps.trustedProxies ?? [])));
   // NUL characters in a path or query would reach Postgres (the console checks its own URLs).
   const storableUrl: MiddlewareHandler = async (c, next) => {

@@ -38,6 +38,7 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   recording_link_not_found: { status: 404, description: 'No recording link has this id, or its signature is wrong.' },
   recording_link_revoked: { status: 410, description: 'The recording link was revoked by an admin.' },
   source_not_found: { status: 404, description: 'No pull source has this id.' },
+  source_run_not_found: { status: 404, description: 'The pull source has no run with this id (runs are kept 30 days, at least the newest 100).' },
   source_running: { status: 409, description: 'The source is being pulled right now; try again when that run ends.' },
   source_unreachable: { status: 422, description: 'The source config is well-formed but its file, database or server cannot be read.' },
   // Chats and client cards (issue 6).

@@ -65,7 +65,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   };
   const recordings = new Recordings(db, settings.recordings.store, settings.secretKey, settings.publicUrl, settings.recordings);
   const adminAuth = new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds, new AuthFailures(db, settings.authFailures));
-  const pullSources = new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources);
+  const pullSources = new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.secretKey, settings.sources);
   const health = new Health(db, searchIndex, searchSync);
   const jobRuns = new JobRuns(db);
   const communications = new Communications(db, searchIndex, recordings);
