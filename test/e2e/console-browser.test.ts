@@ -64,6 +64,7 @@ describe('admin console in Chromium', () => {
     await page.goto(`${base}/console/communications`);
     expect(new URL(page.url()).pathname).toBe('/console/login');
     await checkPage('01-login');
+    await page.getByText('Owner: sign in with the admin token').click();
     await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/console/communications`);

@@ -16,7 +16,7 @@ let calls = 0;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) } } } });
+  ctx = await createTestContext({ settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) } } } });
   ({ integration } = await seedWorld(ctx));
   browser = await signIn(ctx);
   const created = await ctx.admin('POST', '/api/v1/admin/crm_connectors', { name: 'Helpdesk', kind: 'webhook', config: { url: receiver.url } });

@@ -26,7 +26,7 @@ const DEADLINE = '2024-03-01T11:00:00.000Z'; // started + the default 4 hours
 
 beforeAll(async () => {
   [bitrix, amo, usedesk, zoho] = await Promise.all([startBitrix24('b24-access-token-0001'), startAmoCrm('amo-access-token-0001'), startUsedesk('usedesk-token-0001'), startZohoDesk('zoho-token-000000001', 'org-42')]);
-  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
+  ctx = await createTestContext({ settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
   ({ integration } = await seedWorld(ctx));
 });
 afterAll(async () => {
