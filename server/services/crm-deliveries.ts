@@ -31,6 +31,7 @@ import {
 import type { Executor } from '../db/repositories/executor.js';
 import { complete, take } from '../db/repositories/outbox.js';
 import { NotFound } from '../domain/errors.js';
+import { ALL_INTEGRATIONS } from '../domain/access-scope.js';
 import type { Communications } from './communications.js';
 import type { CrmConnectors } from './crm-connectors.js';
 
@@ -239,7 +240,7 @@ export class CrmDeliveries {
 
   /** What connectors are told about each communication, loaded for a whole batch at once. */
   private async snapshots(ids: string[]): Promise<Map<string, CommunicationSnapshot>> {
-    const items = await this.communications.items(ids);
+    const items = await this.communications.items(ALL_INTEGRATIONS, ids);
     return new Map(
       [...items.values()].map((c) => [
         c.id,

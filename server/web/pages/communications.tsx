@@ -4,6 +4,7 @@
 import { communicationActions } from '../communication-extras.js';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ALL_INTEGRATIONS } from '../../domain/access-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import type { CustomFieldView } from '../../services/custom-fields.js';
 import { SelectField, TextField, type FieldErrors } from '../fields.js';
@@ -30,7 +31,8 @@ export const communicationsPage: ConsolePage = {
       let status: ContentfulStatusCode = 200;
       if (Object.keys(errors).length === 0) {
         try {
-          result = await services.communications.search(request);
+          // The console is signed in with the admin token: everything is in scope.
+          result = await services.communications.search(ALL_INTEGRATIONS, request);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           errors = { '': error.message };
