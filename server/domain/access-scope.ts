@@ -25,12 +25,6 @@ export function scopeIncludes(scope: AccessScope, integrationId: string | null):
   return scope.kind === 'all' || (integrationId !== null && scope.ids.includes(integrationId));
 }
 
-/** Whether a communication (by its integration and operator) is inside the scope. */
-export function communicationInScope(scope: AccessScope, row: { integration_id: string; operator_id: string | null }): boolean {
-  if (!scopeIncludes(scope, row.integration_id)) return false;
-  return scope.operatorIds === undefined || (row.operator_id !== null && scope.operatorIds.includes(row.operator_id));
-}
-
 /** The scope narrowed to one integration when the caller names one (`?integration_id=`); empty when outside. */
 export function narrowScope(scope: AccessScope, integrationId: string | undefined): AccessScope {
   if (integrationId === undefined) return scope;
