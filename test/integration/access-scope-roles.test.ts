@@ -142,6 +142,18 @@ describe('admin user and admin token', () => {
   });
 });
 
+describe('a supervisor without departments', () => {
+  it('sees no communication at all, and no client card', async () => {
+    expect((await ctx.admin('POST', '/api/v1/admin/users', { email: 'new@cc.example', name: 'New', role: 'supervisor', password: 'new supervisor 1' })).status).toBe(201);
+    const login = await ctx.app.request('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'new@cc.example', password: 'new supervisor 1' }) });
+    const { token } = (await login.json()) as { token: string };
+    expect(await searchAll(token)).toEqual({ ids: [], total: 0 });
+    expect(await searchAll(token, { q: 'договор' })).toEqual({ ids: [], total: 0 });
+    expect((await as(token, 'GET', `/api/v1/communications/${callOf('op-none').id}`)).status).toBe(404);
+    expect((await as(token, 'GET', '/api/v1/clients/shared-client')).status).toBe(404);
+  });
+});
+
 describe('scope follows the department tree as it is now', () => {
   it('a department moved under A brings its operators’ calls into the supervisor’s scope on the next request', async () => {
     await ctx.db.updateTable('departments').set({ parent_id: world.departments.A }).where('id', '=', world.departments.B).execute();
