@@ -64,7 +64,8 @@ async function main() {
   const name = `earshot_bench_crm_${tag}`;
   await adminSql(`CREATE DATABASE "${name}"`);
   const receiver = await startReceiver();
-  const server = await startEarshot(benchDatabaseUrl(name), PORT, { EARSHOT_CRM_ALLOW: '127.0.0.1' });
+  // The calls' media_urls are never fetched (pbx.example): deliveries do not wait for recordings here.
+  const server = await startEarshot(benchDatabaseUrl(name), PORT, { EARSHOT_CRM_ALLOW: '127.0.0.1', EARSHOT_CRM_MEDIA_WAIT_SECONDS: '0' });
   const db = new pg.Client({ connectionString: benchDatabaseUrl(name) });
   await db.connect();
   try {

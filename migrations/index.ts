@@ -13,8 +13,12 @@ import * as m0012 from './0012_crm_outbox_when_connected.js';
 import * as m0014 from './0014_crm_delivery_runner.js';
 import * as m0015 from './0015_crm_delivery_progress.js';
 import * as m0017 from './0017_source_record_legs.js';
+import * as m0018 from './0018_source_runs_secrets.js';
 import * as m0019 from './0019_integration_isolation.js';
+import * as m0020 from './0020_crm_one_outcome.js';
+import * as m0021 from './0021_recording_links.js';
 import * as m0022 from './0022_people.js';
+import * as m0026 from './0026_console_user_sessions.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -30,8 +34,12 @@ const migrations: Record<string, Migration> = {
   '0014_crm_delivery_runner': m0014,
   '0015_crm_delivery_progress': m0015,
   '0017_source_record_legs': m0017,
+  '0018_source_runs_secrets': m0018,
   '0019_integration_isolation': m0019,
+  '0020_crm_one_outcome': m0020,
+  '0021_recording_links': m0021,
   '0022_people': m0022,
+  '0026_console_user_sessions': m0026,
 };
 
 export const migrationProvider: MigrationProvider = {

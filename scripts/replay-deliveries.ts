@@ -30,10 +30,10 @@ runCli(async () => {
   const cli = await openCli();
   try {
     const filter = { state, connector_id: values.connector, since: from, until: to };
-    const total = await cli.services.crmDeliveries.count(filter);
+    const total = await cli.services.crmDeliveryLog.count(filter);
     const dryRun = values['dry-run'];
     const progress = new Progress(dryRun ? 'counting deliveries to replay' : 'replaying deliveries');
-    const { matched } = await cli.services.crmDeliveries.replayMatching(filter, { dryRun, onPage: (done) => progress.update(done, total, done >= total) });
+    const { matched } = await cli.services.crmDeliveryLog.replayMatching(filter, { dryRun, onPage: (done) => progress.update(done, total, done >= total) });
     process.stdout.write(dryRun ? `would replay ${matched} ${state} deliveries\n` : `replayed ${matched} ${state} deliveries; the delivery job sends them\n`);
     return 0;
   } finally {

@@ -60,6 +60,8 @@ const envSchema = z.object({
   EARSHOT_CRM_DENY: optional(policyList).default([]),
   EARSHOT_CRM_TIMEOUT_SECONDS: optional(z.coerce.number().int().min(1).max(300)).default(20),
   EARSHOT_CRM_RETRY_MAX_SECONDS: optional(z.coerce.number().int().min(1).max(86_400)).default(21_600),
+  // How long a call's delivery waits for its recording to be fetched before it goes out without it (issue 16).
+  EARSHOT_CRM_MEDIA_WAIT_SECONDS: optional(z.coerce.number().int().min(0).max(86_400)).default(300),
   EARSHOT_MEDIA_URL_TTL_SECONDS: optional(z.coerce.number().int().min(30).max(7 * 24 * 3600)).default(3600),
   MEILI_URL: optional(httpUrl),
   MEILI_MASTER_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
@@ -94,7 +96,7 @@ export interface Config {
     fetchDeny: string[];
     urlTtlSeconds: number;
   };
-  crm: { allow: string[]; deny: string[]; timeoutMs: number; retryMaxMs: number };
+  crm: { allow: string[]; deny: string[]; timeoutMs: number; retryMaxMs: number; mediaWaitSeconds: number };
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
   logLevel: string;
@@ -138,7 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       fetchDeny: e.EARSHOT_MEDIA_FETCH_DENY,
       urlTtlSeconds: e.EARSHOT_MEDIA_URL_TTL_SECONDS,
     },
-    crm: { allow: e.EARSHOT_CRM_ALLOW, deny: e.EARSHOT_CRM_DENY, timeoutMs: e.EARSHOT_CRM_TIMEOUT_SECONDS * 1000, retryMaxMs: e.EARSHOT_CRM_RETRY_MAX_SECONDS * 1000 },
+    crm: { allow: e.EARSHOT_CRM_ALLOW, deny: e.EARSHOT_CRM_DENY, timeoutMs: e.EARSHOT_CRM_TIMEOUT_SECONDS * 1000, retryMaxMs: e.EARSHOT_CRM_RETRY_MAX_SECONDS * 1000, mediaWaitSeconds: e.EARSHOT_CRM_MEDIA_WAIT_SECONDS },
     meiliUrl: e.MEILI_URL,
     meiliMasterKey: e.MEILI_MASTER_KEY,
     logLevel: e.LOG_LEVEL,

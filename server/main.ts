@@ -14,6 +14,7 @@ import { searchSyncJob } from './jobs/search-sync.js';
 import type { OutboxBacklog } from './services/health.js';
 import { openSearchIndex } from './search/engine.js';
 import { createServices } from './services/index.js';
+import { sealPlaintextSecrets } from './services/source-secrets.js';
 import { mediaFetchJob } from './jobs/media-fetch.js';
 import { crmDeliveryJob } from './jobs/crm-deliveries.js';
 import { DestinationPolicy } from './media/destination-policy.js';
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
   }
   const migrations = await migrateToLatest(database.db);
   logger.info({ applied: migrations.applied, current: migrations.current }, 'database migrated');
+  // Pull-source passwords written before they were sealed (a migration has no key): sealed now, once.
+  const sealedSources = await sealPlaintextSecrets(database.db, secret.key);
+  if (sealedSources > 0) logger.info({ sources: sealedSources }, 'sealed pull-source passwords that were stored in the clear');
 
   const outboxGauge = (name: string, help: string, pick: (b: OutboxBacklog[string]) => number) => ({
     name,
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
     crm: {
       limits: { timeoutMs: config.crm.timeoutMs, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy(config.crm.allow, config.crm.deny) },
       backoff: { baseMs: 5_000, maxMs: config.crm.retryMaxMs, maxAttempts: Number.POSITIVE_INFINITY },
+      mediaWaitSeconds: config.crm.mediaWaitSeconds,
     },
   });
   logger.info({ engine: services.searchIndex.engine }, 'search engine');

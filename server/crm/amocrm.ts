@@ -3,7 +3,9 @@
 // uniq (the delivery key), duration, source, link, phone, call_status/result and the responsible user; a
 // missed call also gets a call-back task on the contact (POST /api/v4/tasks) for the duty user. Steps
 // done are kept in the delivery's progress, so a retry does not file the call or the task twice. Bearer
-// tokens live 24 h: refreshed at POST /oauth2/access_token (amoCRM rotates the refresh token too).
+// tokens live 24 h: refreshed at POST /oauth2/access_token (amoCRM rotates the refresh token too). A
+// follow-up (a missed call answered after all) files no second call: it completes the missed call's task
+// (PATCH /api/v4/tasks with is_completed and a result).
 import { missedCallTask, responsibleFor } from '../domain/crm-rules.js';
 import { formatPhone } from '../domain/phone-number.js';
 import { render } from '../domain/templates.js';
@@ -25,6 +27,8 @@ export interface AmoCrmSecrets extends OAuthSecrets {
 interface Progress {
   call_filed?: boolean;
   task_id?: number;
+  /** A follow-up's: the first delivery's task was completed. */
+  task_completed?: boolean;
 }
 
 /** call_status: 4 conversation held, 6 not reached (amoCRM's codes); task_type_id 1: call back. */
@@ -64,6 +68,7 @@ export class AmoCrmConnector implements CrmConnector {
     const task = missedCallTask(rules, event, c.started_at, operator);
     const progress = ((await delivery.progress?.load()) ?? {}) as Progress;
     try {
+      if (delivery.follows) return await this.completeFirstTask(delivery, progress, exchanges);
       // Phones are searched by their digits, so +7 912…, 8 (912)… and 7912… written in the CRM all match.
       const found = await this.send('GET', `/api/v4/contacts?query=${encodeURIComponent(formatPhone(phone, 'digits').slice(-10))}`, undefined, exchanges);
       if (found.status !== 204 && !ok(found)) return classify(found, exchanges);
@@ -111,7 +116,19 @@ export class AmoCrmConnector implements CrmConnector {
     }
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, exchanges: Exchange[]): Promise<HttpAnswer> {
+  /** A follow-up: the task the missed call opened is completed with the call's outcome as its result. */
+  private async completeFirstTask(delivery: Delivery, progress: Progress, exchanges: Exchange[]): Promise<DeliveryOutcome> {
+    const taskId = (delivery.follows!.progress as Progress).task_id;
+    if (taskId === undefined || taskId === 0 || progress.task_completed) return { kind: 'ok', exchanges };
+    const text = render(delivery.rules.templates.comment ?? 'Разговор состоялся', templateValues(delivery.communication, 'answered'));
+    const completed = await this.send('PATCH', '/api/v4/tasks', [{ id: taskId, is_completed: true, result: { text } }], exchanges);
+    if (!ok(completed)) return classify(completed, exchanges);
+    progress.task_completed = true;
+    await delivery.progress?.save({ ...progress });
+    return { kind: 'ok', exchanges };
+  }
+
+  private async send(method: 'GET' | 'POST' | 'PATCH', path: string, body: unknown, exchanges: Exchange[]): Promise<HttpAnswer> {
     const url = new URL(path, this.config.base_url);
     const attempt = async (token: string) => {
       const answer = await request(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, this.limits);

@@ -3,6 +3,8 @@
 // entity the call found or made) → attachRecord (the recording's URL). Each step's result is kept in the
 // delivery's progress, so a retry resumes at the failed step: a call is registered once, however late the
 // retry (Bitrix24 answers a repeated register with the same CALL_ID only within 30 minutes of an unfinished call).
+// A follow-up (a missed call answered after all) registers nothing: it completes the missed call's task
+// (tasks.task.complete) and attaches the recording to the call the first delivery registered.
 import { missedCallTask, responsibleFor } from '../domain/crm-rules.js';
 import { formatPhone } from '../domain/phone-number.js';
 import { render } from '../domain/templates.js';
@@ -32,6 +34,8 @@ interface Progress {
   task_id?: string;
   /** The recording URL attached last (a replay with a new recording attaches it again). */
   record_url?: string;
+  /** A follow-up's: the first delivery's task was completed. */
+  task_completed?: boolean;
 }
 
 const AUTH_ERRORS = new Set(['expired_token', 'invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE', 'ACCESS_DENIED', 'INVALID_CREDENTIALS']);
@@ -80,6 +84,16 @@ export class Bitrix24Connector implements CrmConnector {
     const progress: Progress = ((await delivery.progress?.load()) ?? {}) as Progress;
     const save = () => delivery.progress?.save({ ...progress });
     try {
+      if (delivery.follows) {
+        const first = delivery.follows.progress as Progress;
+        if (first.task_id && !progress.task_completed) {
+          await this.call('tasks.task.complete', exchanges, { taskId: first.task_id });
+          progress.task_completed = true;
+          await save();
+        }
+        if (first.call_id) await this.attachRecord(first.call_id, c, first.record_url, progress, save, exchanges);
+        return { kind: 'ok', exchanges };
+      }
       if (!progress.call_id) {
         const registered = (await this.call('telephony.externalcall.register', exchanges, {
           USER_ID: user,
@@ -118,16 +132,20 @@ export class Bitrix24Connector implements CrmConnector {
         progress.task_id = String(created.task?.id ?? '');
         await save();
       }
-      if (c.recording_url && progress.record_url !== c.recording_url) {
-        const extension = /\.mp3(\?|$)/i.test(c.recording_url) ? 'mp3' : 'wav';
-        await this.call('telephony.externalcall.attachRecord', exchanges, { CALL_ID: progress.call_id, FILENAME: `${c.uid.replace(/[^\w.-]/g, '_')}.${extension}`, RECORD_URL: c.recording_url });
-        progress.record_url = c.recording_url;
-        await save();
-      }
+      await this.attachRecord(progress.call_id, c, undefined, progress, save, exchanges);
       return { kind: 'ok', exchanges };
     } catch (error) {
       return error instanceof Refusal ? error.outcome : failure(error, exchanges);
     }
+  }
+
+  /** Attaches the call's recording unless this one is attached already (by this delivery or, for a follow-up, the first). */
+  private async attachRecord(callId: string, c: Delivery['communication'], attachedBefore: string | undefined, progress: Progress, save: () => Promise<void> | undefined, exchanges: Exchange[]): Promise<void> {
+    if (!c.recording_url || progress.record_url === c.recording_url || attachedBefore === c.recording_url) return;
+    const extension = /\.mp3(\?|$)/i.test(c.recording_url) ? 'mp3' : 'wav';
+    await this.call('telephony.externalcall.attachRecord', exchanges, { CALL_ID: callId, FILENAME: `${c.uid.replace(/[^\w.-]/g, '_')}.${extension}`, RECORD_URL: c.recording_url });
+    progress.record_url = c.recording_url;
+    await save();
   }
 
   /** One REST method; its `result`, or a Refusal carrying how the delivery should go on. */

@@ -2,7 +2,7 @@
 // admin saves a connector), and the factory that opens an adapter from a stored connector.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { TemplateSchema, type CrmRules } from '../domain/crm-rules.js';
+import { TemplateSchema, type CrmEvent, type CrmRules } from '../domain/crm-rules.js';
 import type { HttpLimits } from './http-client.js';
 import type { CrmConnector, TokenKeeper } from './port.js';
 import { oauthFields, refreshable } from './oauth.js';
@@ -26,6 +26,17 @@ export interface RuleIssue {
 const noMappings = (kind: string) => (rules: CrmRules): RuleIssue[] =>
   rules.field_mapping.map((_, i) => ({ path: ['field_mapping', i], message: `${kind} connectors send no mapped fields; remove the mapping` }));
 
+/**
+ * What a later change of a communication's event does once its first delivery went out (one CRM outcome
+ * per communication): `follow_up` sends a delivery that updates what the first one made, `ignore` leaves
+ * the CRM as it is. A first delivery nothing was sent for yet simply takes the new event.
+ */
+export type LaterChange = 'follow_up' | 'ignore';
+const always = (): LaterChange => 'follow_up';
+const never = (): LaterChange => 'ignore';
+/** A missed call answered after all closes the call-back task the missed call opened; nothing else changes. */
+const missedThenAnswered = (first: CrmEvent, later: CrmEvent): LaterChange => (first === 'call.missed' && later === 'call.finished' ? 'follow_up' : 'ignore');
+
 export const CONNECTOR_KINDS = {
   webhook: {
     config: z.object({ url: httpUrl }).strict(),
@@ -34,6 +45,8 @@ export const CONNECTOR_KINDS = {
     generate: () => ({ signing_secret: `whsec_${randomBytes(32).toString('base64')}` }),
     /** What the kind refuses in the rules (422 with paths), beyond the rules schema. */
     ruleIssues: () => [] as RuleIssue[],
+    /** Receivers get every change, as the new event with `supersedes` (the first delivery's key). */
+    laterChange: always,
   },
   bitrix24: {
     config: z
@@ -50,6 +63,7 @@ export const CONNECTOR_KINDS = {
     generate: undefined,
     /** What the kind refuses in the rules (422 with paths), beyond the rules schema. */
     ruleIssues: noMappings('Bitrix24'),
+    laterChange: missedThenAnswered,
   },
   amocrm: {
     config: z.object({ base_url: httpUrl, source: z.string().min(1).max(100).default('earshot') }).strict(),
@@ -60,6 +74,7 @@ export const CONNECTOR_KINDS = {
     generate: undefined,
     /** What the kind refuses in the rules (422 with paths), beyond the rules schema. */
     ruleIssues: noMappings('amoCRM'),
+    laterChange: missedThenAnswered,
   },
   usedesk: {
     config: z
@@ -80,6 +95,8 @@ export const CONNECTOR_KINDS = {
     generate: undefined,
     /** What the kind refuses in the rules (422 with paths), beyond the rules schema. */
     ruleIssues: noMappings('Usedesk'),
+    /** The ticket (or comment) stands: Usedesk keeps no task to close, and a second ticket would double the call. */
+    laterChange: never,
   },
   zoho_desk: {
     config: z
@@ -96,6 +113,7 @@ export const CONNECTOR_KINDS = {
     generate: undefined,
     /** What the kind refuses in the rules (422 with paths), beyond the rules schema. */
     ruleIssues: zohoMappingIssues,
+    laterChange: missedThenAnswered,
   },
 } as const;
 

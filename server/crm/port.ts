@@ -30,6 +30,18 @@ export interface Delivery {
   rules: CrmRules;
   /** What earlier attempts of this delivery achieved (e.g. Bitrix24's CALL_ID), so a retry resumes at the failed step. */
   progress?: DeliveryProgress;
+  /**
+   * Set on a follow-up: the communication's first delivery to this connector, whose CRM record this one
+   * updates (a missed call answered after all: its call-back task is closed) instead of making another.
+   */
+  follows?: FollowedDelivery;
+}
+
+export interface FollowedDelivery {
+  key: string;
+  event: CrmEvent;
+  /** What the first delivery's attempts achieved (its task id, call id…). */
+  progress: Record<string, unknown>;
 }
 
 export interface DeliveryProgress {

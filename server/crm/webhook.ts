@@ -22,7 +22,10 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-/** The JSON a webhook receives: the event, the communication, and the rules' mapping applied. */
+/**
+ * The JSON a webhook receives: the event, the communication, and the rules' mapping applied. A follow-up (the
+ * communication's event changed after its first delivery went out) names that delivery in `supersedes`.
+ */
 export function webhookPayload(delivery: Delivery) {
   const { communication: c, rules, event } = delivery;
   const status = event === 'call.missed' ? 'missed' : 'answered';
@@ -32,6 +35,7 @@ export function webhookPayload(delivery: Delivery) {
   return {
     id: delivery.key,
     type: event,
+    ...(delivery.follows ? { supersedes: delivery.follows.key } : {}),
     data: {
       ...c,
       client_phone_formatted: phone ? formatPhone(phone, rules.phone_format) : null,

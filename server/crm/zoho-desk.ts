@@ -5,7 +5,9 @@
 // missed call also gets a task on the ticket for the duty user (POST /api/v1/tasks) with the deadline. A
 // retried delivery resumes from its progress, and first looks for the ticket it may have made
 // (GET /api/v1/tickets/search?customField1=cf_earshot_key:<key>) when a key field is configured.
-// Access tokens live 1 h: refreshed at <accounts>/oauth/v2/token (Zoho keeps the refresh token).
+// Access tokens live 1 h: refreshed at <accounts>/oauth/v2/token (Zoho keeps the refresh token). A follow-up
+// (a missed call answered after all) makes no second ticket: it completes the missed call's task
+// (PATCH /api/v1/tasks/{id} with status Completed).
 import { mappedFields, missedCallTask, responsibleFor, type CrmRules } from '../domain/crm-rules.js';
 import { formatPhone } from '../domain/phone-number.js';
 import { render } from '../domain/templates.js';
@@ -28,6 +30,8 @@ export type ZohoDeskSecrets = OAuthSecrets;
 interface Progress {
   ticket_id?: string;
   task_id?: string;
+  /** A follow-up's: the first delivery's task was completed. */
+  task_completed?: boolean;
 }
 
 /** Standard fields a mapping may fill, per entity (the rest of a mapping must be a custom field, cf_<api name>). */
@@ -85,6 +89,15 @@ export class ZohoDeskConnector implements CrmConnector {
     const progress = ((await delivery.progress?.load()) ?? {}) as Progress;
     const save = () => delivery.progress?.save({ ...progress });
     try {
+      if (delivery.follows) {
+        const taskId = (delivery.follows.progress as Progress).task_id;
+        if (!taskId || progress.task_completed) return { kind: 'ok', exchanges };
+        const completed = await this.send('PATCH', `/api/v1/tasks/${encodeURIComponent(taskId)}`, { status: 'Completed' }, exchanges);
+        if (!ok(completed)) return classify(completed, exchanges);
+        progress.task_completed = true;
+        await save();
+        return { kind: 'ok', exchanges };
+      }
       if (!progress.ticket_id && this.config.key_field) {
         const mine = await this.send('GET', `/api/v1/tickets/search?customField1=${encodeURIComponent(`${this.config.key_field}:${delivery.key}`)}`, undefined, exchanges);
         if (mine.status !== 200 && mine.status !== 204) return classify(mine, exchanges);

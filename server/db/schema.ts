@@ -145,8 +145,35 @@ export interface SourcesTable {
   last_error: string | null;
   last_stats: Json<Record<string, unknown>> | null;
   running_until: Date | null;
+  /** Sealed (domain/secret-box.ts) SourceSecrets: passwords kept apart from the config (migrations/0018). */
+  secrets: string | null;
+  last_success_at: Date | null;
+  /** The newest start time of a record imported, for the source's lag metric. */
+  newest_record_at: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+// Pull source run history (migrations/0018_source_runs_secrets.ts).
+export interface SourceRunsTable {
+  id: Generated<string>;
+  source_id: string;
+  trigger: 'schedule' | 'manual' | 'repull';
+  window_from: Date | null;
+  window_to: Date | null;
+  status: Generated<'running' | 'ok' | 'failed'>;
+  error: string | null;
+  stats: Json<Record<string, unknown>> | null;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+}
+
+export interface SourceRunRejectionsTable {
+  run_id: string;
+  position: number;
+  at: string;
+  reason: string;
+  raw: string | null;
 }
 
 export interface SourceRecordsTable {
@@ -172,6 +199,8 @@ export interface ConsoleSessionsTable {
   csrf_token: string;
   created_at: CreatedAt;
   expires_at: Date;
+  /** The user signed in; null for the owner's admin-token session. */
+  user_id: string | null;
 }
 
 export interface ConsoleLoginFailuresTable {
@@ -255,6 +284,10 @@ export interface CrmDeliveriesTable {
   last_error: string | null;
   /** What the adapter achieved in earlier attempts (0015). */
   progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** The first delivery of the communication to the connector, when this one follows up a later change (0020). */
+  follows: string | null;
+  /** Put off until the call's recording is stored or failed (0020). */
+  awaits_media: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -301,6 +334,24 @@ export interface UserTokensTable {
   last_used_at: Date | null;
 }
 
+export interface RecordingLinksTable {
+  id: Generated<string>;
+  communication_id: string;
+  media_id: string;
+  created_at: CreatedAt;
+  revoked_at: ColumnType<Date | null, never, Date | string | null>;
+}
+
+export interface RecordingLinkOpensTable {
+  id: Generated<number>;
+  link_id: string;
+  opened_at: CreatedAt;
+  client_address: string | null;
+  user_agent: string | null;
+  range: string | null;
+  outcome: 'served' | 'revoked' | 'invalid_signature';
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -314,6 +365,8 @@ export interface Database {
   media: MediaTable;
   sources: SourcesTable;
   source_records: SourceRecordsTable;
+  source_runs: SourceRunsTable;
+  source_run_rejections: SourceRunRejectionsTable;
   console_sessions: ConsoleSessionsTable;
   console_login_failures: ConsoleLoginFailuresTable;
   messages: MessagesTable;
@@ -328,6 +381,8 @@ export interface Database {
   users: UsersTable;
   user_departments: UserDepartmentsTable;
   user_tokens: UserTokensTable;
+  recording_links: RecordingLinksTable;
+  recording_link_opens: RecordingLinkOpensTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

@@ -114,12 +114,16 @@ export class TooManyRequests extends DomainError {
 /** A signed URL that is wrong or expired: 403. */
 export class Forbidden extends DomainError {}
 
+/** Something that existed and was withdrawn on purpose (a revoked recording link): 410. */
+export class Gone extends DomainError {}
+
 /** The HTTP status a domain error answers with, for the API and the console alike. */
-export function httpStatusOf(error: DomainError): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 {
+export function httpStatusOf(error: DomainError): 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 {
   if (error instanceof Unauthorized) return 401;
   if (error instanceof Forbidden) return 403;
   if (error instanceof NotFound) return 404;
   if (error instanceof Conflict) return 409;
+  if (error instanceof Gone) return 410;
   if (error instanceof PayloadTooLarge) return 413;
   if (error instanceof UnsupportedMediaType) return 415;
   if (error instanceof TooManyRequests) return 429;

@@ -12,6 +12,7 @@ import { handleError, respondError } from './errors.js';
 import { BodyBudget } from './body-budget.js';
 import { bodyLimit, bufferedForm } from './request-body.js';
 import type { Metrics } from './metrics.js';
+import { registerSourceMetrics } from './source-metrics.js';
 import { departmentRoutes } from './routes/admin-departments.js';
 import { customFieldRoutes } from './routes/admin-custom-fields.js';
 import { integrationRoutes } from './routes/admin-integrations.js';
@@ -26,6 +27,7 @@ import { sourceRoutes } from './routes/admin-sources.js';
 import { consoleApp } from '../web/console.js';
 import { chatRoutes } from './routes/chats.js';
 import { crmConnectorRoutes, crmDeliveryRoutes } from './routes/admin-crm.js';
+import { recordingLinkRoutes } from './routes/admin-recording-links.js';
 import { clientAdminRoutes, clientRoutes } from './routes/clients.js';
 import { userRoutes } from './routes/admin-users.js';
 import { meRoutes } from './routes/me.js';
@@ -69,6 +71,7 @@ export function createApp(deps: AppDeps) {
     }
   });
   app.use(metrics.middleware);
+  registerSourceMetrics(metrics.registry, services.pullSources.runs);
   app.use(clientAddressMiddleware(new AddressList(deps.trustedProxies ?? [])));
   // NUL characters in a path or query would reach Postgres (the console checks its own URLs).
   const storableUrl: MiddlewareHandler = async (c, next) => {
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps) {
   };
   app.use('/api/*', storableUrl);
   app.use('/media/*', storableUrl);
+  app.use('/recording-links/*', storableUrl);
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes, services.recordings.limitBytes, budget));
   app.use('/api/v1/admin/*', adminAuth(services.adminAuth, services.userAuth));
   app.use('/api/v1/me', userAuth(services.adminAuth, services.userAuth));
@@ -111,7 +115,7 @@ export function createApp(deps: AppDeps) {
   );
   // Recordings (issue 4): uploads by uid and signed playback.
   app.route('/api/v1/integrations/:integration_id/phone_calls', recordingRoutes({ integrations: services.integrations, recordings: services.recordings }));
-  app.route('/', mediaRoutes(services.recordings));
+  app.route('/', mediaRoutes(services.recordings, services.recordingLinks));
   app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
   // Chats and client cards (issue 6).
@@ -120,7 +124,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/clients', clientAdminRoutes(services.clients));
   // CRM push (issue 5).
   app.route('/api/v1/admin/crm_connectors', crmConnectorRoutes(services.crmConnectors));
-  app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveries));
+  app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveryLog));
+  app.route('/api/v1/admin/recording_links', recordingLinkRoutes(services.recordingLinks));
   app.route('/', docsRoutes(app, deps.version));
   app.route('/console', consoleApp({ services, logger, version: deps.version, formBody: bufferedForm(CONSOLE_FORM_LIMIT_BYTES, deps.bodyLimitBytes, budget) }));
 

@@ -68,7 +68,7 @@ export class SourceJobs {
         await this.recorder.started(name);
         let error: string | null = null;
         try {
-          const stats = await this.sources.run(id);
+          const stats = await this.sources.run(id, 'schedule');
           this.logger.info({ source: id, ...stats, rejected_samples: undefined }, 'pull source run finished');
         } catch (failure) {
           if (failure instanceof Conflict) {

@@ -1,39 +1,22 @@
-// Use case: deliver communications to CRMs. `crm` outbox rows fan out into one delivery per interested
-// connector (keyed connector × communication × event, so nothing is doubled; paused while the connector is
-// not active); each active connector drains its due deliveries on its own — claimed with a lease, attempted
-// at most max_concurrency at once — so a slow connector never holds up another; each attempt is logged. Failures back
-// off exponentially with jitter (Retry-After honoured) for up to 3 days, then dead-letter; broken
+// Use case: deliver communications to CRMs. Outbox rows fan out into deliveries (crm-fan-out.ts: one CRM
+// outcome per communication and connector); each active connector drains its due deliveries on its own —
+// claimed with a lease, attempted at most max_concurrency at once — so a slow connector never holds up
+// another; each attempt is logged. A call whose recording is still being fetched is not attempted: its
+// delivery goes back unattempted until the recording is stored or failed, or the media wait ends. Failures
+// back off exponentially with jitter (Retry-After honoured) for up to 3 days, then dead-letter; broken
 // credentials mark the connector broken and pause its deliveries until an admin reactivates it.
 import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff.js';
-import { CrmRulesSchema, crmEventOf, type CrmEvent } from '../domain/crm-rules.js';
+import { CrmRulesSchema, type CrmEvent } from '../domain/crm-rules.js';
 import type { HttpLimits } from '../crm/http-client.js';
-import type { CommunicationSnapshot, DeliveryOutcome } from '../crm/port.js';
-import {
-  breakConnector,
-  claimDeliveries,
-  countDeliveries,
-  findCommunicationBriefs,
-  findConnector,
-  findDelivery,
-  insertAttempt,
-  insertDeliveries,
-  listAttempts,
-  listConnectors,
-  listDeliveries,
-  releaseDeliveries,
-  requeueDeliveries,
-  settleDelivery,
-  type ClaimedDelivery,
-  type ConnectorRecord,
-  type DeliveryFilter,
-  type NewDelivery,
-} from '../db/repositories/crm.js';
+import type { DeliveryOutcome, FollowedDelivery } from '../crm/port.js';
+import { breakConnector, claimDeliveries, findConnector, insertAttempt, listConnectors, releaseDeliveries, settleDelivery, type ClaimedDelivery, type ConnectorRecord } from '../db/repositories/crm.js';
+import { awaitMedia, findDeliveriesById } from '../db/repositories/crm-outcomes.js';
 import type { Executor } from '../db/repositories/executor.js';
-import { complete, take } from '../db/repositories/outbox.js';
-import { NotFound } from '../domain/errors.js';
-import { ALL_INTEGRATIONS } from '../domain/access-scope.js';
 import type { Communications } from './communications.js';
 import type { CrmConnectors } from './crm-connectors.js';
+import { fanOutBatch } from './crm-fan-out.js';
+import { loadSubjects, type DeliverySubject } from './crm-snapshots.js';
+import type { RecordingLinks } from './recording-links.js';
 
 export interface CrmDeliverySettings {
   limits: HttpLimits;
@@ -42,6 +25,13 @@ export interface CrmDeliverySettings {
   /** Retries stop and the delivery is dead-lettered once this long has passed since its first attempt. */
   maxAgeMs?: number;
   backoff?: BackoffPolicy;
+  /**
+   * How long after it was made a delivery waits for its call's recording (EARSHOT_CRM_MEDIA_WAIT_SECONDS,
+   * default 300); 0 sends at once, with the recording only if it is already stored.
+   */
+  mediaWaitSeconds?: number;
+  /** A waiting delivery looks again this often, in case no fetch wakes it (default 30). */
+  mediaPollSeconds?: number;
 }
 
 export interface CrmRunReport {
@@ -50,10 +40,13 @@ export interface CrmRunReport {
   retried: number;
   dead: number;
   paused: number;
+  /** Deliveries put off because their call's recording was still being fetched. */
+  waiting: number;
 }
 
 const CRM_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 6 * 3600_000, maxAttempts: Number.POSITIVE_INFINITY };
 const THREE_DAYS_MS = 3 * 86_400_000;
+const emptyReport = (fannedOut = 0): CrmRunReport => ({ fannedOut, delivered: 0, retried: 0, dead: 0, paused: 0, waiting: 0 });
 
 export class CrmDeliveries {
   /** The connectors draining now; `again` asks a drain for one more turn (deliveries made due meanwhile). */
@@ -63,6 +56,7 @@ export class CrmDeliveries {
     private readonly db: Executor,
     private readonly connectors: CrmConnectors,
     private readonly communications: Communications,
+    private readonly links: RecordingLinks,
     private readonly settings: CrmDeliverySettings,
   ) {}
 
@@ -76,8 +70,7 @@ export class CrmDeliveries {
    * once all of them are idle (the CLI and tests; the job uses `tick`, which does not wait for the drains).
    */
   async run(): Promise<CrmRunReport> {
-    const report: CrmRunReport = { fannedOut: 0, delivered: 0, retried: 0, dead: 0, paused: 0 };
-    report.fannedOut = await this.fanOutAll();
+    const report = emptyReport(await this.fanOutAll());
     await Promise.all(await this.startDrains(report));
     return report;
   }
@@ -90,9 +83,14 @@ export class CrmDeliveries {
    */
   async tick(onDrainError: (error: unknown) => void): Promise<{ fannedOut: number; draining: number }> {
     const fannedOut = await this.fanOutAll();
-    const drains = await this.startDrains({ fannedOut, delivered: 0, retried: 0, dead: 0, paused: 0 });
+    const drains = await this.startDrains(emptyReport(fannedOut));
     for (const drain of drains) drain.catch(onDrainError);
     return { fannedOut, draining: drains.length };
+  }
+
+  /** Turns one batch of `crm` outbox rows into deliveries; returns how many rows it consumed. */
+  fanOut(): Promise<number> {
+    return fanOutBatch(this.db, this.batchSize);
   }
 
   /** Fans out batches until one is short: rows committed meanwhile wake the next run. */
@@ -139,45 +137,32 @@ export class CrmDeliveries {
     }
   }
 
-  /** Turns one batch of `crm` outbox rows into deliveries; returns how many rows it consumed. */
-  async fanOut(): Promise<number> {
-    const batch = await take(this.db, 'crm', this.batchSize);
-    if (batch.length === 0) return 0;
-    const [briefs, connectors] = await Promise.all([findCommunicationBriefs(this.db, [...new Set(batch.map((m) => m.key))]), listConnectors(this.db)]);
-    const wanted = connectors.map((c) => ({ connector: c, rules: CrmRulesSchema.parse(c.rules) }));
-    const deliveries: NewDelivery[] = [];
-    for (const brief of briefs) {
-      const event = crmEventOf(brief.kind, brief.duration_s, brief.direction, brief.closed_at);
-      if (!event) continue; // an open chat: its CRM event comes with the post that closes it
-      for (const { connector, rules } of wanted) {
-        if (!rules.events.includes(event)) continue;
-        if (rules.integrations && !rules.integrations.includes(brief.integration_id)) continue;
-        deliveries.push({ connector_id: connector.id, communication_id: brief.id, event, delivery_key: `${connector.id}:${brief.id}:${event}`, state: connector.state === 'active' ? 'pending' : 'paused' });
-      }
-    }
-    await this.db.transaction().execute(async (trx) => {
-      await insertDeliveries(trx, deliveries);
-      await complete(trx, batch.map((m) => m.id));
-    });
-    return batch.length;
-  }
-
   /**
    * Claims one batch of the connector's due deliveries and attempts them, at most max_concurrency at once.
+   * Those whose call's recording is still being fetched (within the media wait) go back unattempted.
    * Broken credentials stop the batch at once: what was claimed and not yet sent goes back to the queue
    * unattempted. Returns how many it claimed.
    */
   private async attemptDue(connector: ConnectorRecord, report: CrmRunReport): Promise<number> {
     const claimed = await claimDeliveries(this.db, connector.id, this.batchSize, this.settings.leaseSeconds ?? 60);
     if (claimed.length === 0) return 0;
-    const snapshots = await this.snapshots([...new Set(claimed.map((d) => d.communication_id))]);
-    const queue = [...claimed];
+    const [subjects, followed] = await Promise.all([
+      loadSubjects(this.communications, this.links, [...new Set(claimed.map((d) => d.communication_id))]),
+      findDeliveriesById(this.db, claimed.flatMap((d) => (d.follows ? [d.follows] : []))),
+    ]);
+    const waitSeconds = this.settings.mediaWaitSeconds ?? 300;
+    const waiting = claimed.filter((d) => subjects.get(d.communication_id)?.mediaPending && Date.now() < d.created_at.getTime() + waitSeconds * 1000);
+    await awaitMedia(this.db, waiting.map((d) => d.id), waitSeconds, this.settings.mediaPollSeconds ?? 30);
+    report.waiting += waiting.length;
+    const queue = claimed.filter((d) => !waiting.includes(d));
     let broken = false;
     const worker = async () => {
       while (!broken) {
         const next = queue.shift();
         if (!next) return;
-        if ((await this.attempt(connector, next, snapshots.get(next.communication_id), report)) === 'auth_broken') broken = true;
+        const first = next.follows ? followed.get(next.follows) : undefined;
+        const follows = first ? { key: first.delivery_key, event: first.event as CrmEvent, progress: first.progress } : undefined;
+        if ((await this.attempt(connector, next, subjects.get(next.communication_id), follows, report)) === 'auth_broken') broken = true;
       }
     };
     await Promise.all(Array.from({ length: Math.min(connector.max_concurrency, queue.length) }, worker));
@@ -185,9 +170,9 @@ export class CrmDeliveries {
     return claimed.length;
   }
 
-  private async attempt(connector: ConnectorRecord, delivery: ClaimedDelivery, communication: CommunicationSnapshot | undefined, report: CrmRunReport): Promise<DeliveryOutcome['kind']> {
+  private async attempt(connector: ConnectorRecord, delivery: ClaimedDelivery, subject: DeliverySubject | undefined, follows: FollowedDelivery | undefined, report: CrmRunReport): Promise<DeliveryOutcome['kind']> {
     const startedAt = new Date();
-    const outcome = await this.deliver(connector, delivery, communication);
+    const outcome = await this.deliver(connector, delivery, subject, follows);
     const last = outcome.exchanges.at(-1);
     await insertAttempt(this.db, {
       delivery_id: delivery.id,
@@ -228,105 +213,21 @@ export class CrmDeliveries {
     }
   }
 
-  private async deliver(connector: ConnectorRecord, delivery: ClaimedDelivery, communication: CommunicationSnapshot | undefined): Promise<DeliveryOutcome> {
-    if (!communication) return { kind: 'permanent', reason: 'the communication no longer exists', exchanges: [] };
+  private async deliver(connector: ConnectorRecord, delivery: ClaimedDelivery, subject: DeliverySubject | undefined, follows: FollowedDelivery | undefined): Promise<DeliveryOutcome> {
+    if (!subject) return { kind: 'permanent', reason: 'the communication no longer exists', exchanges: [] };
     try {
       const adapter = this.connectors.open(connector, this.settings.limits);
-      return await adapter.deliver({ key: delivery.delivery_key, event: delivery.event as CrmEvent, attempt: delivery.attempts, communication, rules: CrmRulesSchema.parse(connector.rules), progress: this.connectors.progressOf(delivery.id) });
+      return await adapter.deliver({
+        key: delivery.delivery_key,
+        event: delivery.event as CrmEvent,
+        attempt: delivery.attempts,
+        communication: subject.snapshot,
+        rules: CrmRulesSchema.parse(connector.rules),
+        progress: this.connectors.progressOf(delivery.id),
+        ...(follows ? { follows } : {}),
+      });
     } catch (error) {
       return { kind: 'retryable', reason: error instanceof Error ? error.message : String(error), exchanges: [] };
     }
   }
-
-  /** What connectors are told about each communication, loaded for a whole batch at once. */
-  private async snapshots(ids: string[]): Promise<Map<string, CommunicationSnapshot>> {
-    const items = await this.communications.items(ALL_INTEGRATIONS, ids);
-    return new Map(
-      [...items.values()].map((c) => [
-        c.id,
-        {
-          id: c.id,
-          kind: c.kind,
-          uid: c.uid,
-          integration_id: c.integration_id,
-          channel: c.channel,
-          direction: c.direction,
-          started_at: c.started_at,
-          duration: c.duration,
-          client_phone_number: c.client_phone_number,
-          client_phone_e164: c.client_phone_e164,
-          nps: c.nps,
-          operator: c.operator,
-          client: c.client,
-          custom_fields: c.custom_fields,
-          tags: c.tags,
-          recording_url: c.media?.url ?? null,
-        },
-      ]),
-    );
-  }
-
-  // ---- the delivery log for admins ----------------------------------------------------------------
-
-  async list(filter: DeliveryFilter, limit = 50) {
-    return (await listDeliveries(this.db, filter, { limit })).map(view);
-  }
-
-  async get(id: string) {
-    const row = /^[0-9a-f-]{36}$/i.test(id) ? await findDelivery(this.db, id) : undefined;
-    if (!row) throw new NotFound('CRM delivery', 'delivery_not_found');
-    const attempts = await listAttempts(this.db, id);
-    return {
-      ...view(row),
-      attempts: attempts.map((a) => ({ attempt: a.attempt, started_at: a.started_at.toISOString(), duration_ms: a.duration_ms, outcome: a.outcome, request: a.request, response_status: a.response_status, response_excerpt: a.response_excerpt, error: a.error })),
-    };
-  }
-
-  async ofCommunication(communicationId: string) {
-    return (await listDeliveries(this.db, { communication_id: communicationId }, { limit: 100 })).map(view);
-  }
-
-  /** Sends one delivery again; with `communicationId`, only a delivery of that communication (else 404). */
-  async replay(id: string, communicationId?: string) {
-    const delivery = await this.get(id);
-    if (communicationId !== undefined && delivery.communication_id !== communicationId) throw new NotFound('CRM delivery', 'delivery_not_found');
-    await requeueDeliveries(this.db, [id]);
-    return this.get(id);
-  }
-
-  /** How many deliveries a filter matches (for a replay's progress). */
-  count(filter: DeliveryFilter): Promise<number> {
-    return countDeliveries(this.db, filter);
-  }
-
-  /** Replays every delivery matching the filter, page by page; `onPage` reports progress. */
-  async replayMatching(filter: DeliveryFilter, options: { dryRun?: boolean; pageSize?: number; onPage?: (done: number) => void } = {}) {
-    let done = 0;
-    let after: { created_at: Date; id: string } | undefined;
-    for (;;) {
-      const page = await listDeliveries(this.db, filter, { limit: options.pageSize ?? 500, after });
-      if (page.length === 0) return { matched: done };
-      if (!options.dryRun) await requeueDeliveries(this.db, page.map((d) => d.id));
-      done += page.length;
-      options.onPage?.(done);
-      const last = page.at(-1)!;
-      after = { created_at: last.created_at, id: last.id };
-    }
-  }
-}
-
-function view(row: Awaited<ReturnType<typeof listDeliveries>>[number]) {
-  return {
-    id: row.id,
-    connector_id: row.connector_id,
-    communication_id: row.communication_id,
-    event: row.event,
-    delivery_key: row.delivery_key,
-    state: row.state,
-    attempts: row.attempts,
-    next_attempt_at: row.state === 'pending' ? row.next_attempt_at.toISOString() : null,
-    delivered_at: row.delivered_at?.toISOString() ?? null,
-    last_error: row.last_error,
-    created_at: row.created_at.toISOString(),
-  };
 }

@@ -7,6 +7,8 @@ import { ChatIngest } from './chat-ingest.js';
 import { DestinationPolicy } from '../media/destination-policy.js';
 import { CrmConnectors } from './crm-connectors.js';
 import { CrmDeliveries, type CrmDeliverySettings } from './crm-deliveries.js';
+import { CrmDeliveryLog } from './crm-delivery-log.js';
+import { RecordingLinks } from './recording-links.js';
 import { Clients } from './clients.js';
 import { Communications } from './communications.js';
 import { ConsoleOverview } from './console-overview.js';
@@ -63,18 +65,20 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   };
   const recordings = new Recordings(db, settings.recordings.store, settings.secretKey, settings.publicUrl, settings.recordings);
   const adminAuth = new AdminAuth(db, settings.secretKey, settings.tokenCacheSeconds, new AuthFailures(db, settings.authFailures));
-  const pullSources = new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.sources);
+  const pullSources = new PullSources(db, callIngest, recordings, settings.sources?.open ?? openSource, settings.secretKey, settings.sources);
   const health = new Health(db, searchIndex, searchSync);
   const jobRuns = new JobRuns(db);
   const communications = new Communications(db, searchIndex, recordings);
   const crmConnectors = new CrmConnectors(db, settings.secretKey);
   const userTokens = new UserTokens(db, settings.secretKey, settings.publicUrl, settings.userTokens);
   const users = new Users(db, departments, userTokens);
+  const userAuth = new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures));
+  const recordingLinks = new RecordingLinks(db, recordings, settings.secretKey, settings.publicUrl);
   return {
     users,
     userTokens,
     userImport: new UserImport(db, users),
-    userAuth: new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures)),
+    userAuth,
     adminAuth,
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds, settings.ingestRateLimit ?? 0),
     departments,
@@ -85,8 +89,10 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     clients: new Clients(db, () => searchSync.applySettings(), () => callIngest.aliasesChanged()),
     communications,
     crmConnectors,
-    crmDeliveries: new CrmDeliveries(db, crmConnectors, communications, settings.crm ?? { limits: { timeoutMs: 20_000, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy() } }),
+    crmDeliveries: new CrmDeliveries(db, crmConnectors, communications, recordingLinks, settings.crm ?? { limits: { timeoutMs: 20_000, maxResponseBytes: 256 * 1024, policy: new DestinationPolicy() } }),
+    crmDeliveryLog: new CrmDeliveryLog(db),
     recordings,
+    recordingLinks,
     pullSources,
     transcripts: new Transcripts(db),
     health,
@@ -94,7 +100,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     searchSync,
     searchBackfill: new SearchBackfill(db, searchSync),
     jobRuns,
-    consoleSessions: new ConsoleSessions(db, adminAuth, settings.secretKey, settings.consoleSessions),
+    consoleSessions: new ConsoleSessions(db, adminAuth, userAuth, settings.secretKey, settings.consoleSessions),
     consoleOverview: new ConsoleOverview(db, health, pullSources, jobRuns, recordings),
   };
 }

@@ -1,7 +1,7 @@
 // Use cases for PBX pull sources: define them (config checked against the real source at once), run
 // one (page by page after its cursor: new records become calls, recordings are attached, records seen
-// are logged so re-runs never duplicate), retry recordings that were not there yet, and re-pull
-// recordings for a time window.
+// are logged so re-runs never duplicate; each run recorded in its history), re-pull the records of a time
+// window, retry recordings that were not there yet, and re-pull recordings for a time window.
 import { Conflict, DomainError, MediaTooLarge, NotFound, Unprocessable, type ErrorDetail } from '../domain/errors.js';
 import { dropNullOptionals } from '../domain/null-as-absent.js';
 import type { Executor } from '../db/repositories/executor.js';
@@ -10,12 +10,16 @@ import { findOperatorsByExternalIds } from '../db/repositories/operators.js';
 import * as repo from '../db/repositories/sources.js';
 import type { SourceRecordValues, SourceRow } from '../db/repositories/sources.js';
 import { FetchFailed } from '../media/downloader.js';
-import { redactConfig, SOURCE_CONFIGS, type CreateSourceInput, type UpdateSourceInput } from '../sources/config.js';
+import { SOURCE_CONFIGS, type CreateSourceInput, type UpdateSourceInput } from '../sources/config.js';
+import { maskSecrets, splitSecrets, unmaskPatch } from '../sources/secrets.js';
 import type { OpenSource } from '../sources/open-source.js';
 import { findInFolder, unreadableFolder } from '../sources/recordings-folder.js';
 import { SourceUnreachable, type RecordingRef, type SourceRecord } from '../sources/port.js';
 import type { CallIngest } from './call-ingest.js';
 import type { Recordings } from './recordings.js';
+import { sealConfig, withSecrets } from './source-secrets.js';
+import { SourceRuns, type RunLog, type RunTrigger, type RunWindow } from './source-runs.js';
+import { dryRunWindow, inWindow, pastWindow, RETAKEN_STATES, seekWindow } from './source-window.js';
 
 export interface PullOptions {
   pageSize?: number;
@@ -47,14 +51,19 @@ const BULK_RUN_RECORDS = 5_000;
 
 export class PullSources {
   private readonly listeners = new Set<() => void>();
+  /** Every run's record: counts, status and the rows it rejected. */
+  readonly runs: SourceRuns;
 
   constructor(
     private readonly db: Executor,
     private readonly callIngest: CallIngest,
     private readonly recordings: Recordings,
     private readonly open: OpenSource,
+    private readonly secretKey: string,
     private readonly options: PullOptions = {},
-  ) {}
+  ) {
+    this.runs = new SourceRuns(db);
+  }
 
   /** Called after a source is created or changed (the job runner reschedules). */
   onChange(listener: () => void): () => void {
@@ -66,13 +75,13 @@ export class PullSources {
     const integration = await this.db.selectFrom('integrations').select('id').where('id', '=', input.integration_id).executeTakeFirst();
     if (!integration) throw invalid('integration_id', 'integration_not_found', 'no integration has this id', 'validation_failed');
     await this.check(input.kind, input.config);
-    const row = await repo.insertSource(this.db, input);
+    const row = await repo.insertSource(this.db, { ...input, ...sealConfig(this.secretKey, input.config) });
     this.changed();
-    return view(row);
+    return view(withSecrets(this.secretKey, row));
   }
 
   async list() {
-    return (await repo.listSources(this.db)).map(view);
+    return (await repo.listSources(this.db)).map((row) => view(withSecrets(this.secretKey, row)));
   }
 
   async get(id: string) {
@@ -89,9 +98,11 @@ export class PullSources {
     const current = await this.row(id);
     let config: Record<string, unknown> | undefined;
     if (patch.config) {
-      // A null in the patch leaves the setting as it is (null is absent), like everywhere else.
+      // A null in the patch leaves the setting as it is (null is absent), like everywhere else; a secret sent
+      // back masked keeps the stored one.
       const schema = SOURCE_CONFIGS[current.kind];
-      const parsed = schema.safeParse({ ...current.config, ...(dropNullOptionals(schema, patch.config) as Record<string, unknown>) });
+      const stored = splitSecrets(current.config).secrets;
+      const parsed = schema.safeParse({ ...current.config, ...unmaskPatch(dropNullOptionals(schema, patch.config) as Record<string, unknown>, stored) });
       if (!parsed.success) {
         throw new Unprocessable(
           'validation_failed',
@@ -102,47 +113,74 @@ export class PullSources {
       config = parsed.data as Record<string, unknown>;
       await this.check(current.kind, config);
     }
-    const row = await repo.updateSource(this.db, id, { ...patch, ...(config ? { config } : {}) });
+    const row = await repo.updateSource(this.db, id, { ...patch, ...(config ? sealConfig(this.secretKey, config) : {}) });
     this.changed();
-    return view(row!);
+    return view(withSecrets(this.secretKey, row!));
   }
 
   /** Runs a source now; 409 when a run of it is under way (here or in another process). */
-  async run(id: string): Promise<RunStats> {
+  async run(id: string, trigger: Exclude<RunTrigger, 'repull'> = 'manual'): Promise<RunStats> {
+    return this.pull(await this.row(id), trigger);
+  }
+
+  /**
+   * Reads the records started in [from, to) again, from the window's start and not the cursor (which
+   * stays): records never read, or skipped before, are taken now; imported ones are seen before, so a
+   * re-pull is idempotent. `dryRun` reads and counts, writing nothing.
+   */
+  async repullWindow(id: string, window: RunWindow, dryRun: boolean) {
     const source = await this.row(id);
+    if (!dryRun) return this.pull(source, 'repull', window);
+    const adapter = this.open(source);
+    try {
+      return await dryRunWindow(this.db, source.id, adapter, window, this.options.pageSize ?? 500);
+    } finally {
+      await adapter.close();
+    }
+  }
+
+  private async pull(source: SourceRow, trigger: RunTrigger, window?: RunWindow): Promise<RunStats> {
+    const id = source.id;
     if (!(await repo.takeRunLease(this.db, id, LEASE_SECONDS))) throw new Conflict('source_running', 'this source is being pulled right now');
     const stats: RunStats = { pages: 0, read: 0, seen_before: 0, created: 0, updated: 0, missed: 0, skipped: 0, recordings: 0, waiting: 0, missing: 0, rejected: 0, rejected_samples: [], ms: 0 };
     const started = performance.now();
     const adapter = this.open(source);
+    // Declared out here so a failed run is recorded too; started inside the try so the lease is released if it cannot be.
+    let log: RunLog | undefined;
     try {
-      await this.retryWaiting(source, stats);
-      let cursor = source.cursor;
+      const history = (log = await this.runs.start(id, trigger, window));
+      if (!window) await this.retryWaiting(source, stats);
+      let cursor = window ? seekWindow(adapter, window) : source.cursor;
       for (;;) {
         const page = await adapter.read(cursor, this.options.pageSize ?? 500);
+        const records = window ? page.records.filter(inWindow(window)) : page.records;
         stats.pages++;
-        stats.read += page.records.length;
+        stats.read += records.length;
         stats.rejected += page.rejected.length;
         stats.rejected_samples.push(...page.rejected.slice(0, 10 - stats.rejected_samples.length));
-        const outcomes = await this.takePage(source, page.records, stats);
-        // The page's log and the cursor after it are written together: a crash re-reads at most this page.
+        const outcomes = await this.takePage(source, records, stats, window ? RETAKEN_STATES : []);
+        // The page's log, its rejections and the cursor after it are written together: a crash re-reads at most this page.
         await this.db.transaction().execute(async (trx) => {
           await repo.saveRecords(trx, source.id, outcomes);
-          await repo.saveCursor(trx, source.id, page.cursor);
+          if (!window) await repo.saveCursor(trx, source.id, page.cursor);
+          await history.page(trx, page.rejected, outcomes);
         });
         cursor = page.cursor;
         await repo.extendRunLease(this.db, id, LEASE_SECONDS);
-        if (page.done) break;
+        if (page.done || (window && pastWindow(adapter, page, window))) break;
       }
       // After a bulk pull the planner's row counts for this source are far off until autovacuum catches
       // up, and it would scan the whole source log per page instead of probing keys.
       if (stats.read >= BULK_RUN_RECORDS) await repo.analyzeRecordLog(this.db);
       stats.ms = Math.round(performance.now() - started);
       await repo.finishRun(this.db, id, { ...stats }, null);
+      await history.finish({ ...stats }, null);
       return stats;
     } catch (error) {
       stats.ms = Math.round(performance.now() - started);
       const reason = error instanceof SourceUnreachable ? error.message : `run failed: ${(error as Error).message}`;
       await repo.finishRun(this.db, id, { ...stats }, reason.slice(0, 2000));
+      await log?.finish({ ...stats }, reason.slice(0, 2000));
       throw error;
     } finally {
       await adapter.close();
@@ -177,8 +215,8 @@ export class PullSources {
     return report;
   }
 
-  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats): Promise<SourceRecordValues[]> {
-    const known = await repo.knownRecordKeys(this.db, source.id, records.map((r) => r.key));
+  private async takePage(source: SourceRow, records: SourceRecord[], stats: RunStats, retaken: ReadonlyArray<SourceRecordValues['state']> = []): Promise<SourceRecordValues[]> {
+    const known = await repo.knownRecordKeys(this.db, source.id, records.map((r) => r.key), retaken);
     const fresh = new Map<string, SourceRecord>();
     for (const record of records) {
       if (known.has(record.key) || fresh.has(record.key)) stats.seen_before++;
@@ -188,7 +226,8 @@ export class PullSources {
     const calls = new Map<string, Leg[]>();
     for (const record of fresh.values()) calls.set(record.callUid, [...(calls.get(record.callUid) ?? []), freshLeg(record)]);
     const earlier = await repo.legsOfCalls(this.db, source.id, [...calls.keys()]);
-    for (const [uid, legs] of calls) legs.push(...(earlier.get(uid) ?? []).map(storedLeg));
+    // A leg taken again (a re-pull retakes skipped ones) counts once: as read now.
+    for (const [uid, legs] of calls) legs.push(...(earlier.get(uid) ?? []).filter((l) => !fresh.has(l.record_key)).map(storedLeg));
 
     // A Map, not the config object: a PBX party named "constructor" or "__proto__" is just a party.
     const map = new Map(Object.entries((source.config.extension_map ?? {}) as Record<string, string>));
@@ -356,7 +395,7 @@ export class PullSources {
   private async row(id: string): Promise<SourceRow> {
     const row = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findSource(this.db, id) : undefined;
     if (!row) throw new NotFound('source', 'source_not_found');
-    return row;
+    return withSecrets(this.secretKey, row);
   }
 
   private changed(): void {
@@ -435,7 +474,7 @@ function view(row: SourceRow) {
     integration_id: row.integration_id,
     schedule: row.schedule,
     active: row.active,
-    config: redactConfig(row.config),
+    config: maskSecrets(row.config),
     cursor: row.cursor,
     last_run_at: row.last_run_at?.toISOString() ?? null,
     last_error: row.last_error,

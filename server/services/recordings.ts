@@ -13,6 +13,7 @@ import { checkMediaSignature, signMediaPath } from '../domain/media-signature.js
 import type { Executor } from '../db/repositories/executor.js';
 import { attachMedia, findCallId, findCallMedias, findMedia, markMediaFailed, mediaTotals, upsertMedia, type CallMedia, type MediaRow } from '../db/repositories/media.js';
 import { bury, complete, reschedule, take, type Retry, type TakenMessage } from '../db/repositories/outbox.js';
+import { wakeAwaitingMedia } from '../db/repositories/crm-outcomes.js';
 import type { DestinationPolicy } from '../media/destination-policy.js';
 import { download, FetchFailed } from '../media/downloader.js';
 import type { MediaStore, StagedBlob } from '../media/port.js';
@@ -152,13 +153,18 @@ export class Recordings {
     const communicationId = await findCallId(this.db, integrationId, uid);
     if (!communicationId) throw new NotFound('communication', 'communication_not_found');
     const media = await this.save(body, declaredMime);
-    await attachMedia(this.db, communicationId, media);
+    await this.link(communicationId, media);
     return { id: communicationId, uid, media: this.describeMedia(media, null) };
   }
 
   /** Links an already stored recording (a multipart part) to a call. */
   async attach(communicationId: string, media: MediaRow): Promise<void> {
-    await attachMedia(this.db, communicationId, media);
+    await this.link(communicationId, media);
+  }
+
+  /** Links a recording to its call; CRM deliveries waiting for it go out now. */
+  private async link(communicationId: string, media: MediaRow, expectedUrl?: string): Promise<void> {
+    if (await attachMedia(this.db, communicationId, media, expectedUrl)) await wakeAwaitingMedia(this.db, communicationId);
   }
 
   /** A recording a pull source found on disk. */
@@ -216,7 +222,7 @@ export class Recordings {
       const fetchUrl = typeof sealed === 'string' ? open<string>(this.secretKey, sealed) : url;
       const { body, contentType } = await reachability.request(url, () => download(fetchUrl, { ...this.downloadLimits(), policy: this.settings.policy }));
       const media = await this.save(body, contentType);
-      await attachMedia(this.db, communicationId, media, url);
+      await this.link(communicationId, media, url);
       await complete(this.db, [message.id]);
       return 'fetched';
     } catch (error) {
@@ -225,6 +231,7 @@ export class Recordings {
       if (permanent || exhausted(message.attempts, this.settings.backoff)) {
         await bury(this.db, [message.id], reason);
         await markMediaFailed(this.db, communicationId, 'failed', reason);
+        await wakeAwaitingMedia(this.db, communicationId); // they go out without it
         return 'failed';
       }
       const delayMs = this.hosts.retryDelayMs(url, backoffDelayMs(message.attempts, this.settings.backoff));
@@ -279,6 +286,11 @@ export class Recordings {
     if (check !== 'valid') {
       throw new Forbidden(check === 'expired' ? 'url_expired' : 'invalid_signature', check === 'expired' ? 'the media URL has expired' : 'the media URL signature is wrong');
     }
+    return this.openStored(mediaId);
+  }
+
+  /** Opens a stored recording for ranged reads; the caller has checked the right to (a signed URL, a recording link). */
+  async openStored(mediaId: string): Promise<Playback> {
     const { media, size } = this.playable.get(mediaId) ?? (await this.lookUpPlayable(mediaId));
     return { media, size, etag: `"${media.sha256}"`, read: (start, end) => this.store.read(media.sha256, start, end) };
   }

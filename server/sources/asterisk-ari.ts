@@ -45,7 +45,7 @@ export class AsteriskAri implements PullSource {
     const rejected: RejectedRecord[] = [];
     for (const item of page) {
       const record = this.toRecord(item.name, item.format);
-      if ('reason' in record) rejected.push(record);
+      if ('reason' in record) rejected.push({ ...record, raw: JSON.stringify(item) });
       else records.push(record);
     }
     return { records, rejected, cursor: null, done: this.offset >= listing.length };

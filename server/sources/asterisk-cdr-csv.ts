@@ -128,7 +128,7 @@ export class AsteriskCdrCsv implements PullSource {
           data = data.subarray(newline + 1);
           if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) continue;
           const result = line.length > MAX_LINE ? { at, reason: tooLong } : this.parseLine(line, at);
-          if ('reason' in result) rejected.push(result);
+          if ('reason' in result) rejected.push({ ...result, raw: this.decode(line.subarray(0, MAX_LINE)) });
           else records.push(result);
         }
         // Only a remainder that holds no newline is a line still unread; when the page filled, the rest of

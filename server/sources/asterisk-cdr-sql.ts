@@ -81,7 +81,7 @@ export class AsteriskCdrSql implements PullSource {
       this.longest = Math.min(LONGEST_OVERLAP, Math.max(this.longest, Number(row.duration ?? row.billsec ?? 0) || 0));
       const result = cdrToCall(row, this.zone, '');
       if (!result.ok || !result.call.uniqueid) {
-        rejected.push({ at: `uniqueid ${row.uniqueid ?? '?'}`, reason: result.ok ? 'no uniqueid' : result.reason });
+        rejected.push({ at: `uniqueid ${row.uniqueid ?? '?'}`, reason: result.ok ? 'no uniqueid' : result.reason, raw: JSON.stringify(row) });
         continue;
       }
       const call = result.call;
@@ -105,6 +105,11 @@ export class AsteriskCdrSql implements PullSource {
     // The stored cursor never moves back (the overlap window's rows come before it).
     const at = 'after' in this.position && (!cursor || compareKeys(this.position.after, keyOf(cursor)) > 0) ? this.position.after : cursor ? keyOf(cursor) : null;
     return { records, rejected, cursor: at ? { ...at, longest_s: this.longest } : null, done: rows.length < limit };
+  }
+
+  startAt(time: Date): void {
+    // An hour early: the repeated hour of a DST change has local times before `time` for instants after it.
+    this.position = { since: DateTime.fromJSDate(time, { zone: this.zone }).minus({ hours: 1 }).toFormat('yyyy-MM-dd HH:mm:ss') };
   }
 
   async close(): Promise<void> {

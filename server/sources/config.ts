@@ -14,7 +14,9 @@ const absolutePath = z
 const httpUrl = z
   .string()
   .max(2048)
-  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http(s) URL');
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http(s) URL')
+  // HTTP clients refuse such URLs with an error that quotes them, password and all: credentials go in username/password.
+  .refine((v) => !URL.canParse(v) || (new URL(v).username === '' && new URL(v).password === ''), 'must not carry user:password@ (use username and password)');
 const secret = z.string().min(1).max(256);
 
 /** Settings every kind shares: how PBX times and parties are read, how long to wait for a recording. */
@@ -115,11 +117,3 @@ export const UpdateSourceSchema = z
 
 export type CreateSourceInput = z.output<typeof CreateSourceSchema>;
 export type UpdateSourceInput = z.output<typeof UpdateSourceSchema>;
-
-/** Fields never shown back: passwords, and the password inside a database URL. */
-export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...config };
-  if (typeof out.password === 'string') out.password = '********';
-  if (typeof out.url === 'string') out.url = out.url.replace(/^([a-z]+:\/\/[^:/@]+):[^@/]*@/i, '$1:********@');
-  return out;
-}

@@ -2,6 +2,7 @@
 // script (called through /execsvcscriptplain, HTTP Basic auth) that returns, as a JSON array, rows of
 // A_Stat_Connections_1x1 after a cursor — startparam1 = TimeStart, startparam2 = Id, startparam3 = limit,
 // ordered by (TimeStart, Id) — with RecordUrl set for recorded rows. deploy/INSTALL.md shows the script.
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseTimestamp } from '../domain/timestamps.js';
 import { basicAuth, getJson } from './http-json.js';
@@ -52,11 +53,11 @@ export class OktellHttp implements PullSource {
     for (const [i, value] of rows.entries()) {
       const row = Row.safeParse(value);
       if (!row.success) {
-        rejected.push({ at: `row ${i}`, reason: `not an A_Stat_Connections_1x1 row: ${row.error.issues[0]?.path.join('.')} ${row.error.issues[0]?.message}` });
+        rejected.push({ at: `row ${i}`, reason: `not an A_Stat_Connections_1x1 row: ${row.error.issues[0]?.path.join('.')} ${row.error.issues[0]?.message}`, raw: JSON.stringify(value) });
         continue;
       }
       const record = this.toRecord(row.data);
-      if ('reason' in record) rejected.push(record);
+      if ('reason' in record) rejected.push({ ...record, raw: JSON.stringify(value) });
       else {
         records.push(record);
         // Only a row whose time we could read moves the cursor: the script compares times.
@@ -65,6 +66,11 @@ export class OktellHttp implements PullSource {
     }
     const stuck = this.position === before;
     return { records, rejected, cursor: { ...this.position }, done: rows.length < limit || stuck };
+  }
+
+  startAt(time: Date): void {
+    // An hour early: the repeated hour of a DST change has local times before `time` for instants after it.
+    this.position = { time: DateTime.fromJSDate(time, { zone: this.zone }).minus({ hours: 1 }).toFormat("yyyy-MM-dd'T'HH:mm:ss"), id: '' };
   }
 
   async close(): Promise<void> {}

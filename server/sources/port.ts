@@ -28,6 +28,8 @@ export interface RejectedRecord {
   /** Where in the source (line number, row key) the unreadable record sits. */
   at: string;
   reason: string;
+  /** The record as read (a CSV line, a row as JSON), kept with the rejection so an admin sees what was refused. */
+  raw?: string;
 }
 
 export type Cursor = Record<string, string | number>;
@@ -45,6 +47,11 @@ export interface PullSource {
   /** Reads the source once cheaply; throws SourceUnreachable when the file, database or server cannot be read. */
   check(): Promise<void>;
   read(cursor: Cursor | null, limit: number): Promise<PullPage>;
+  /**
+   * Only for sources read in start-time order: the next read (given no cursor) starts at the first record
+   * started at or after `time`, for a re-pull of a time window. Others are read from their beginning.
+   */
+  startAt?(time: Date): void;
   close(): Promise<void>;
 }
 

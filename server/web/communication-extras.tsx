@@ -172,10 +172,10 @@ export function communicationActions(services: Services, render: Render) {
     const id = checkedId(c.req.param('id'));
     const back = `/console/communications/${id}#h-deliveries`;
     if (confirmed(await formOf(c))) {
-      await services.crmDeliveries.replay(c.req.param('delivery'), id);
+      await services.crmDeliveryLog.replay(c.req.param('delivery'), id);
       return c.redirect(back, 303);
     }
-    const delivery = await services.crmDeliveries.get(c.req.param('delivery'));
+    const delivery = await services.crmDeliveryLog.get(c.req.param('delivery'));
     if (delivery.communication_id !== id) throw new NotFound('CRM delivery', 'delivery_not_found');
     const connector = (await services.crmConnectors.list()).find((k) => k.id === delivery.connector_id);
     return render(c, 'Replay a delivery', <ReplayConfirmation delivery={delivery} connectorName={connector?.name} action={`/console/communications/${id}/deliveries/${delivery.id}/replay`} back={back} />);

@@ -4,8 +4,8 @@ import type { Services } from '../services/index.js';
 import { formatTime } from './format.js';
 import { Csrf } from './layout.js';
 
-type Delivery = Awaited<ReturnType<Services['crmDeliveries']['list']>>[number];
-type DeliveryDetail = Awaited<ReturnType<Services['crmDeliveries']['get']>>;
+type Delivery = Awaited<ReturnType<Services['crmDeliveryLog']['list']>>[number];
+type DeliveryDetail = Awaited<ReturnType<Services['crmDeliveryLog']['get']>>;
 type Connector = Awaited<ReturnType<Services['crmConnectors']['get']>>;
 
 export const CONFIRM_FIELD = 'confirm';

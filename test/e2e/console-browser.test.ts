@@ -25,7 +25,7 @@ const mediaStatuses: number[] = [];
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) } } } });
+  ctx = await createTestContext({ settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) } } } });
   integration = await createIntegration(ctx, { name: 'Office PBX' });
   await createOperator(ctx, { external_id: 'anna@example.com', first_name: 'Anna' });
   server = serve({ fetch: ctx.app.fetch, port: 0, hostname: '127.0.0.1' });

@@ -23,7 +23,7 @@ function cli(...args: string[]) {
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) } } } });
+  ctx = await createTestContext({ settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) } } } });
 });
 afterAll(async () => {
   await ctx.close();

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullSources, type RunStats } from '../../server/services/pull-sources.js';
 import { openSource } from '../../server/sources/open-source.js';
 import { speech } from '../support/audio.js';
-import { createTestContext, type TestContext } from '../support/context.js';
+import { createTestContext, SECRET_KEY, type TestContext } from '../support/context.js';
 import { createIntegration, createOperator } from '../support/fixtures.js';
 import { pbxDir, placeRecording } from '../support/pbx-files.js';
 
@@ -120,7 +120,7 @@ afterAll(async () => {
 });
 
 const pulls = new Map<number, { integration: string; source: string; runs: RunStats[] }>();
-const pull = (pageSize: number) => new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, { pageSize, concurrency: 4 }).run(pulls.get(pageSize)!.source);
+const pull = (pageSize: number) => new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, SECRET_KEY, { pageSize, concurrency: 4 }).run(pulls.get(pageSize)!.source);
 
 async function calls(integration: string) {
   const rows = await ctx.db
@@ -218,7 +218,7 @@ describe('FreePBX 16 cdr on MariaDB, page boundaries inside every group', () => 
     await insert([{ calldate: '2024-10-27 03:20:00', src: '+4930888', dst: '401', uniqueid: '1729995600.81', billsec: 15, dstchannel: 'Local/ringgroup@from-internal', dstCnam: 'Agent 115' }]);
     const res = await create({ from: [], to: [{ column: 'dst_cnam', pattern: '^Agent (\\d+)$' }] });
     expect(res.status, await res.clone().text()).toBe(201);
-    const stats = await new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, { pageSize: 4 }).run(((await res.json()) as { id: string }).id);
+    const stats = await new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, SECRET_KEY, { pageSize: 4 }).run(((await res.json()) as { id: string }).id);
     const got = await calls(integration);
     expect(got.get('1729995600.81')).toMatchObject({ operator_id: operators.get('115'), direction: 'incoming' });
     // Without the default dstchannel rules the queue call has no operator.
@@ -245,7 +245,7 @@ describe('cdr_pgsql on Postgres, the same total order', () => {
     });
     expect(res.status, await res.clone().text()).toBe(201);
     const id = ((await res.json()) as { id: string }).id;
-    const run = () => new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, { pageSize: 1 }).run(id);
+    const run = () => new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, SECRET_KEY, { pageSize: 1 }).run(id);
     expect(await run()).toMatchObject({ read: 3, created: 1, skipped: 0 });
     expect((await calls(integration)).get('1719907200.5')).toMatchObject({ operator_id: operators.get('116'), duration_s: 61, tags: [] });
     expect(await run()).toMatchObject({ read: 0, created: 0 });

@@ -20,7 +20,7 @@ const RULES = { user_map: { 'operator@email.com': '17' }, duty_user: '99' };
 beforeAll(async () => {
   bitrix = await startBitrix24('b24-access-token-0001');
   amo = await startAmoCrm('amo-access-token-0001');
-  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
+  ctx = await createTestContext({ settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
   ({ integration } = await seedWorld(ctx));
 });
 afterAll(async () => {
@@ -72,7 +72,7 @@ describe('Bitrix24 telephony', () => {
     const [stored] = [...bitrix.calls.values()];
     expect(stored!.params).toMatchObject({ USER_ID: '17', PHONE_NUMBER: '+79123456789', TYPE: 2, CRM_CREATE: 1, SHOW: 0 });
     expect(stored!.finish).toMatchObject({ DURATION: 65, STATUS_CODE: '200' });
-    expect(stored!.records[0]).toMatch(/\/media\/.*sig=/);
+    expect(stored!.records[0]).toMatch(/\/recording-links\/[0-9a-f-]{36}\?sig=[\w-]+$/); // the stable link, not the hour-long playback URL
     expect(bitrix.requests.map((r) => r.path)).toEqual(['/rest/telephony.externalcall.register.json', '/rest/telephony.externalcall.finish.json', '/rest/telephony.externalcall.attachRecord.json']);
     expect((await ctx.db.selectFrom('crm_deliveries').select('state').where('communication_id', '=', call).executeTakeFirstOrThrow()).state).toBe('delivered');
   });

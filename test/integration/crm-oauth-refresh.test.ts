@@ -17,7 +17,7 @@ let seq = 0;
 
 beforeAll(async () => {
   [bitrix, amo, zoho] = await Promise.all([startBitrix24('b24-initial-token-0001'), startAmoCrm('amo-initial-token-0001'), startZohoDesk('zoho-initial-token-0001', 'org-1')]);
-  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
+  ctx = await createTestContext({ settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
   ({ integration } = await seedWorld(ctx));
   amo.contacts.push({ id: 1, name: 'Иван', phones: ['+79123456789'] });
   zoho.contacts.push({ id: '77', lastName: 'Иванов', phone: '+79123456789' });

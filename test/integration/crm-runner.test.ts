@@ -18,7 +18,7 @@ let uidSeq = 0;
 beforeAll(async () => {
   [slow, fast] = await Promise.all([startWebhookReceiver(), startWebhookReceiver()]);
   ctx = await createTestContext({
-    settings: { crm: { limits: { timeoutMs: 3_000, maxResponseBytes: 64 * 1024, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 1_000, maxMs: 3_600_000, maxAttempts: Infinity }, leaseSeconds: 30 } },
+    settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 3_000, maxResponseBytes: 64 * 1024, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 1_000, maxMs: 3_600_000, maxAttempts: Infinity }, leaseSeconds: 30 } },
   });
   ({ integration } = await seedWorld(ctx));
 });

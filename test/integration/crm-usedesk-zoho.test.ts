@@ -17,7 +17,7 @@ let seq = 0;
 beforeAll(async () => {
   usedesk = await startUsedesk('usedesk-token-0001');
   zoho = await startZohoDesk('zoho-token-000000001', 'org-42');
-  ctx = await createTestContext({ settings: { crm: { limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
+  ctx = await createTestContext({ settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 1000, maxResponseBytes: 65536, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 20, maxAttempts: Infinity } } } });
   ({ integration } = await seedWorld(ctx));
 });
 afterAll(async () => {

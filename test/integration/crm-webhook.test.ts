@@ -31,7 +31,7 @@ const RULES = {
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   ctx = await createTestContext({
-    settings: { crm: { limits: { timeoutMs: 400, maxResponseBytes: 64 * 1024, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 40, maxAttempts: Infinity }, leaseSeconds: 1 } },
+    settings: { crm: { mediaWaitSeconds: 0, limits: { timeoutMs: 400, maxResponseBytes: 64 * 1024, policy: new DestinationPolicy(['127.0.0.1']) }, backoff: { baseMs: 10, maxMs: 40, maxAttempts: Infinity }, leaseSeconds: 1 } },
   });
   ({ integration } = await seedWorld(ctx));
 });

@@ -12,7 +12,7 @@ import { createLogger } from '../../server/logger.js';
 import { openSource } from '../../server/sources/open-source.js';
 import { PullSources } from '../../server/services/pull-sources.js';
 import { soxDuration, speech } from '../support/audio.js';
-import { createTestContext, type TestContext } from '../support/context.js';
+import { createTestContext, SECRET_KEY, type TestContext } from '../support/context.js';
 import { createIntegration, createOperator, type Integration } from '../support/fixtures.js';
 import { cdrLine, pbxDir, placeRecording } from '../support/pbx-files.js';
 
@@ -137,12 +137,12 @@ describe('Asterisk Master.csv with a recordings folder', () => {
           return real.read(cursor, limit);
         },
       };
-    }, { pageSize: 2 });
+    }, SECRET_KEY, { pageSize: 2 });
     await expect(crashing.run(body.id)).rejects.toThrow('connection lost');
     const failed = (await (await ctx.admin('GET', `/api/v1/admin/sources/${body.id}`)).json()) as { last_error: string; cursor: { offset: number } };
     expect(failed.last_error).toContain('connection lost');
     expect(failed.cursor.offset).toBe(Buffer.byteLength(lines.slice(0, 4).join('')));
-    const resumed = await new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, { pageSize: 2 }).run(body.id);
+    const resumed = await new PullSources(ctx.db, ctx.services.callIngest, ctx.services.recordings, openSource, SECRET_KEY, { pageSize: 2 }).run(body.id);
     expect(resumed).toMatchObject({ read: 3, created: 3 });
     const uids = await ctx.db.selectFrom('communications').select('uid').where('uid', 'like', '1717221600.%').execute();
     expect(uids).toHaveLength(7);

@@ -10,14 +10,20 @@ import { seedPeopleWorld, type PeopleWorld } from '../support/people.js';
 
 const CALLERS = ['admin_token', 'admin_user', 'supervisor', 'operator', 'integration', 'none'] as const;
 type Caller = (typeof CALLERS)[number];
-/** `pass`: authenticated and allowed (any answer but 401/403/5xx); a number: exactly that status. */
-type Expected = 'pass' | number;
+/** `pass`: authenticated and allowed (any answer but 401/403/5xx); `signed`: the SIGNED answer; a number: exactly that status. */
+type Expected = 'pass' | 'signed' | number;
+
+/** What a signed link with a wrong signature answers, whatever token comes with it. */
+const SIGNED: Record<string, { status: number; code: string }> = {
+  'GET /media/{id}': { status: 403, code: 'invalid_signature' },
+  'GET /recording-links/{id}': { status: 404, code: 'recording_link_not_found' },
+};
 
 const ACCESS = {
   /** No token needed (sign-in). */
   public: { admin_token: 'pass', admin_user: 'pass', supervisor: 'pass', operator: 'pass', integration: 'pass', none: 'pass' },
-  /** The signed media URL is the credential; tokens change nothing (a wrong signature: 403 for everyone). */
-  signed_url: { admin_token: 403, admin_user: 403, supervisor: 403, operator: 403, integration: 403, none: 403 },
+  /** The signed URL is the credential; tokens change nothing (a wrong signature or an unknown link: the same answer for everyone, see SIGNED). */
+  signed_url: { admin_token: 'signed', admin_user: 'signed', supervisor: 'signed', operator: 'signed', integration: 'signed', none: 'signed' },
   /** /api/v1/admin/*: the admin token and admin users. */
   admin: { admin_token: 'pass', admin_user: 'pass', supervisor: 403, operator: 403, integration: 401, none: 401 },
   /** Reading communications: every role, within its scope. */
@@ -68,11 +74,19 @@ const ROUTES: Record<string, Access> = {
   'PUT /api/v1/integrations/{integration_id}/phone_calls/{uid}/recording': 'ingest',
   'POST /api/v1/integrations/{integration_id}/chats': 'ingest',
   'GET /media/{id}': 'signed_url',
+  'GET /recording-links/{id}': 'signed_url',
   'POST /api/v1/admin/sources': 'admin',
   'GET /api/v1/admin/sources': 'admin',
   'GET /api/v1/admin/sources/{id}': 'admin',
   'PATCH /api/v1/admin/sources/{id}': 'admin',
   'POST /api/v1/admin/sources/{id}/run': 'admin',
+  'POST /api/v1/admin/sources/{id}/repull': 'admin',
+  'GET /api/v1/admin/sources/{id}/runs': 'admin',
+  'GET /api/v1/admin/sources/{id}/runs/{run_id}': 'admin',
+  'GET /api/v1/admin/sources/{id}/runs/{run_id}/rejected': 'admin',
+  'GET /api/v1/admin/recording_links': 'admin',
+  'GET /api/v1/admin/recording_links/{id}': 'admin',
+  'POST /api/v1/admin/recording_links/{id}/revoke': 'admin',
   'POST /api/v1/communications/search': 'reader',
   'GET /api/v1/communications/{id}': 'reader',
   'POST /api/v1/clients/attributes': 'client_api',
@@ -153,7 +167,7 @@ function requestFor(op: Operation, caller: Caller): Request {
     attribute_id: crypto.randomUUID(),
   };
   const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? crypto.randomUUID()));
-  const query = op.path === '/media/{id}' ? '?expires=1&sig=x' : '';
+  const query = op.path === '/media/{id}' ? '?expires=1&sig=x' : op.path === '/recording-links/{id}' ? '?sig=x' : '';
   const token = tokens[caller];
   const headers: Record<string, string> = {};
   if (token !== undefined) headers.authorization = caller === 'integration' && op.path.startsWith('/api/v1/integrations/') ? token : `Bearer ${token}`;
@@ -188,7 +202,9 @@ describe('route × role matrix', () => {
         const ok =
           expected === 'pass'
             ? res.status !== 401 && res.status !== 403 && res.status < 500
-            : res.status === expected && (expected !== 403 || access === 'signed_url' || code === 'forbidden') && (expected !== 401 || code === 'unauthorized');
+            : expected === 'signed'
+              ? res.status === SIGNED[key]?.status && code === SIGNED[key].code
+              : res.status === expected && (expected !== 403 || code === 'forbidden') && (expected !== 401 || code === 'unauthorized');
         if (!ok) wrong.push(`${key} as ${caller}: expected ${expected}, got ${res.status} ${text.slice(0, 160)}`);
       }
     }

@@ -80,6 +80,8 @@ const earshotEnv = (meiliUrl: string) => ({
   EARSHOT_CRM_ALLOW: '127.0.0.1',
   EARSHOT_CRM_TIMEOUT_SECONDS: '2',
   EARSHOT_CRM_RETRY_MAX_SECONDS: '8',
+  // The calls' recordings are never served (port 9): deliveries do not wait for them.
+  EARSHOT_CRM_MEDIA_WAIT_SECONDS: '0',
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

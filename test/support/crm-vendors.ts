@@ -109,6 +109,13 @@ export async function startBitrix24(token: string): Promise<Bitrix24StandIn> {
       state.tasks.push(task);
       return send(200, { result: { task: { id: task.id, title: fields.TITLE } } });
     }
+    if (method === 'tasks.task.complete') {
+      // Marks the task completed (STATUS 5); an unknown task id is an error.
+      const task = state.tasks.find((t) => t.id === String(body.taskId));
+      if (!task) return send(400, { error: 'ERROR_CORE', error_description: 'Task not found' });
+      task.STATUS = '5';
+      return send(200, { result: { task: { id: task.id, status: '5' } } });
+    }
     if (method === 'telephony.externalcall.register') {
       if (!body.PHONE_NUMBER || !(body.USER_ID || body.USER_PHONE_INNER) || !body.TYPE) return send(400, { error: 'ERROR_ARGUMENT', error_description: 'PHONE_NUMBER, USER_ID and TYPE are required' });
       // The same EXTERNAL_CALL_ID again (within 30 minutes) gives the same CALL_ID while that call is not
@@ -169,6 +176,14 @@ export async function startAmoCrm(token: string): Promise<AmoCrmStandIn> {
         return { id: task.id, request_id: '0' };
       });
       return send(200, { _embedded: { tasks: added } });
+    }
+    if (req.method === 'PATCH' && path.pathname === '/api/v4/tasks') {
+      // Batch edit: each item names a task by id; completing one takes is_completed and a result text.
+      const edits = raw as Array<Record<string, unknown>>;
+      const unknown = edits.findIndex((e) => !state.tasks.some((t) => t.id === e.id));
+      if (unknown >= 0) return send(400, { title: 'Bad Request', status: 400, 'validation-errors': [{ request_id: String(unknown), errors: [{ code: 'NotFound', path: 'id' }] }] });
+      for (const e of edits) Object.assign(state.tasks.find((t) => t.id === e.id)!, e);
+      return send(200, { _embedded: { tasks: edits.map((e) => ({ id: e.id, request_id: '0' })) } });
     }
     if (req.method === 'GET' && path.pathname === '/api/v4/contacts') {
       const query = digits(path.searchParams.get('query') ?? '');
@@ -313,6 +328,13 @@ export async function startZohoDesk(token: string, orgId: string): Promise<ZohoD
       if (!body.subject || !body.departmentId) return send(422, { errorCode: 'INVALID_DATA', message: 'subject and departmentId are required' });
       const task = { id: String(++seq), ...body };
       state.tasks.push(task);
+      return send(200, task);
+    }
+    const taskPath = /^\/api\/v1\/tasks\/(\w+)$/.exec(path.pathname);
+    if (req.method === 'PATCH' && taskPath) {
+      const task = state.tasks.find((t) => t.id === taskPath[1]);
+      if (!task) return send(404, { errorCode: 'RESOURCE_NOT_FOUND', message: 'The requested resource does not exist.' });
+      Object.assign(task, body);
       return send(200, task);
     }
     if (req.method === 'POST' && path.pathname === '/api/v1/tickets') {

@@ -79,7 +79,7 @@ export async function resumeConnector(db: Executor, id: string, since: Date): Pr
 }
 
 /** Deliveries made due outside the outbox (reactivation, replay) wake the delivery job like a new outbox row. */
-async function wakeDeliveryJob(db: Executor): Promise<void> {
+export async function wakeDeliveryJob(db: Executor): Promise<void> {
   await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, 'crm')`.execute(db);
 }
 
@@ -89,11 +89,13 @@ export interface NewDelivery {
   event: string;
   delivery_key: string;
   state: 'pending' | 'paused';
+  /** The communication's first delivery to the connector, when this one follows up a later change. */
+  follows: string | null;
 }
 
 /** Postgres binds at most 65,535 parameters per statement; a delivery row binds one per column. */
 const MAX_BIND_PARAMETERS = 65_535;
-const DELIVERY_INSERT_COLUMNS = 5;
+const DELIVERY_INSERT_COLUMNS = 6;
 
 /** Inserts deliveries, in statements small enough to bind; one that exists (same key) is left as it is. */
 export async function insertDeliveries(db: Executor, deliveries: NewDelivery[]): Promise<number> {
@@ -115,18 +117,24 @@ export interface ClaimedDelivery {
   delivery_key: string;
   attempts: number;
   first_attempt_at: Date;
+  follows: string | null;
+  created_at: Date;
 }
 
-/** Claims due deliveries of one active connector: counts the attempt and pushes next_attempt_at past the lease. */
+/**
+ * Claims due deliveries of one active connector: counts the attempt and pushes next_attempt_at past the lease.
+ * A follow-up waits while the delivery it follows is still to be settled (it acts on what that one made).
+ */
 export async function claimDeliveries(db: Executor, connectorId: string, limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
   const { rows } = await sql<ClaimedDelivery>`
     UPDATE crm_deliveries SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseSeconds}),
-      first_attempt_at = coalesce(first_attempt_at, now()), updated_at = now()
+      first_attempt_at = coalesce(first_attempt_at, now()), awaits_media = false, updated_at = now()
     WHERE id IN (
       SELECT d.id FROM crm_deliveries d JOIN crm_connectors c ON c.id = d.connector_id AND c.state = 'active'
       WHERE d.connector_id = ${connectorId} AND d.state = 'pending' AND d.next_attempt_at <= now()
+        AND NOT EXISTS (SELECT 1 FROM crm_deliveries f WHERE f.id = d.follows AND f.state IN ('pending', 'paused'))
       ORDER BY d.next_attempt_at LIMIT ${limit} FOR UPDATE OF d SKIP LOCKED)
-    RETURNING id, connector_id, communication_id, event, delivery_key, attempts, first_attempt_at`.execute(db);
+    RETURNING id, connector_id, communication_id, event, delivery_key, attempts, first_attempt_at, follows, created_at`.execute(db);
   return rows;
 }
 
@@ -190,10 +198,11 @@ export interface DeliveryRecord {
   first_attempt_at: Date | null;
   delivered_at: Date | null;
   last_error: string | null;
+  follows: string | null;
   created_at: Date;
 }
 
-const DELIVERY_COLUMNS = ['id', 'connector_id', 'communication_id', 'event', 'delivery_key', 'state', 'attempts', 'next_attempt_at', 'first_attempt_at', 'delivered_at', 'last_error', 'created_at'] as const;
+const DELIVERY_COLUMNS = ['id', 'connector_id', 'communication_id', 'event', 'delivery_key', 'follows', 'state', 'attempts', 'next_attempt_at', 'first_attempt_at', 'delivered_at', 'last_error', 'created_at'] as const;
 
 export interface DeliveryFilter {
   state?: DeliveryState | undefined;

@@ -15,11 +15,13 @@ export interface SourceRow {
   last_run_at: Date | null;
   last_error: string | null;
   last_stats: Record<string, unknown> | null;
+  /** The sealed secrets (sources/secrets.ts), null when the source has none. */
+  secrets: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = ['id', 'name', 'kind', 'integration_id', 'schedule', 'active', 'config', 'cursor', 'last_run_at', 'last_error', 'last_stats', 'created_at', 'updated_at'] as const;
+const COLUMNS = ['id', 'name', 'kind', 'integration_id', 'schedule', 'active', 'config', 'cursor', 'last_run_at', 'last_error', 'last_stats', 'secrets', 'created_at', 'updated_at'] as const;
 
 export interface NewSource {
   name: string;
@@ -28,6 +30,7 @@ export interface NewSource {
   schedule: string;
   active: boolean;
   config: Record<string, unknown>;
+  secrets: string | null;
 }
 
 export async function insertSource(db: Executor, source: NewSource): Promise<SourceRow> {
@@ -54,6 +57,17 @@ export async function findSource(db: Executor, id: string): Promise<SourceRow | 
 
 export async function listSources(db: Executor): Promise<SourceRow[]> {
   return (await db.selectFrom('sources').select(COLUMNS).orderBy('created_at').execute()) as SourceRow[];
+}
+
+/** Replaces config and secrets only if the config is still `expected` (a concurrent edit wins); false otherwise. */
+export async function replaceConfig(db: Executor, id: string, expected: Record<string, unknown>, config: Record<string, unknown>, secrets: string | null): Promise<boolean> {
+  const result = await db
+    .updateTable('sources')
+    .set({ config: JSON.stringify(config), secrets })
+    .where('id', '=', id)
+    .where(sql<boolean>`config = ${JSON.stringify(expected)}::jsonb`)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Takes the run lease unless another run holds an unexpired one; false when it is held. */
@@ -93,9 +107,12 @@ export interface SourceRecordValues {
   media_id?: string | null;
 }
 
-export async function knownRecordKeys(db: Executor, sourceId: string, keys: string[]): Promise<Set<string>> {
+/** The keys of these records already logged, except those logged in an `except` state (taken again). */
+export async function knownRecordKeys(db: Executor, sourceId: string, keys: string[], except: ReadonlyArray<SourceRecordValues['state']> = []): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const rows = await db.selectFrom('source_records').select('record_key').where('source_id', '=', sourceId).where('record_key', 'in', keys).execute();
+  let query = db.selectFrom('source_records').select('record_key').where('source_id', '=', sourceId).where('record_key', 'in', keys);
+  if (except.length > 0) query = query.where('state', 'not in', except);
+  const rows = await query.execute();
   return new Set(rows.map((r) => r.record_key));
 }
 

@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { CrmConnectors } from '../../services/crm-connectors.js';
 import { CreateConnectorSchema, PatchConnectorSchema } from '../../services/crm-connectors.js';
-import type { CrmDeliveries } from '../../services/crm-deliveries.js';
+import type { CrmDeliveryLog } from '../../services/crm-delivery-log.js';
 import { validationFailed } from '../errors.js';
 import { jsonBody, parseJsonBytes, validate } from '../json-body.js';
 import { errorResponses, IdParam } from '../schemas/common.js';
@@ -43,7 +43,7 @@ export function crmConnectorRoutes(connectors: CrmConnectors) {
   return app;
 }
 
-export function crmDeliveryRoutes(deliveries: CrmDeliveries) {
+export function crmDeliveryRoutes(deliveries: CrmDeliveryLog) {
   const app = new OpenAPIHono();
   const route = (spec: Parameters<typeof createRoute>[0]) => app.openAPIRegistry.registerPath(createRoute({ tags: ['admin'], security, ...spec }));
 

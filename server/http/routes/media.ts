@@ -1,17 +1,20 @@
 // Playback: GET/HEAD /media/{id}?expires=…&sig=… — a signed, expiring URL (no token needed, so audio
-// players can use it) with full HTTP Range support: single and multiple ranges, If-Range, ETag, 304, 416.
+// players can use it) — and GET/HEAD /recording-links/{id}?sig=… — the stable, revocable link CRMs get,
+// audited on every open — both with full HTTP Range support: single and multiple ranges, If-Range, ETag,
+// 304, 416.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { parseRange, type ByteRange } from '../../domain/byte-ranges.js';
 import { Forbidden, NotFound } from '../../domain/errors.js';
+import type { RecordingLinks } from '../../services/recording-links.js';
 import type { Playback, Recordings } from '../../services/recordings.js';
 import { errorResponses } from '../schemas/common.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function mediaRoutes(recordings: Recordings) {
+export function mediaRoutes(recordings: Recordings, links: RecordingLinks) {
   const app = new OpenAPIHono();
 
   app.openAPIRegistry.registerPath(
@@ -39,6 +42,30 @@ export function mediaRoutes(recordings: Recordings) {
     const expires = Number(c.req.query('expires'));
     if (!Number.isSafeInteger(expires)) throw new Forbidden('invalid_signature', 'the media URL signature is wrong');
     const playback = await recordings.playback(id.toLowerCase(), expires, c.req.query('sig') ?? '');
+    return respond(c, playback);
+  });
+
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'get',
+      path: '/recording-links/{id}',
+      tags: ['read'],
+      summary: 'Play a recording through the stable link given to CRMs (no expiry; revocable; every open audited; HTTP Range supported)',
+      request: {
+        params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+        query: z.object({ sig: z.string() }),
+      },
+      responses: {
+        200: { description: 'The whole recording' },
+        206: { description: 'The requested range(s); several ranges come as multipart/byteranges' },
+        304: { description: 'Not modified (If-None-Match)' },
+        416: { description: 'No requested range lies within the recording' },
+        ...errorResponses(404, 410),
+      },
+    }),
+  );
+  app.on(['GET', 'HEAD'], '/recording-links/:id', async (c) => {
+    const playback = await links.open(c.req.param('id'), c.req.query('sig') ?? '', { address: c.get('clientAddress') ?? null, userAgent: c.req.header('user-agent') ?? null, range: c.req.header('range') ?? null });
     return respond(c, playback);
   });
 

@@ -4,14 +4,13 @@
 import { communicationActions } from '../communication-extras.js';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ALL_INTEGRATIONS } from '../../domain/access-scope.js';
 import { DomainError } from '../../domain/errors.js';
 import type { CustomFieldView } from '../../services/custom-fields.js';
 import { SelectField, TextField, type FieldErrors } from '../fields.js';
 import { formatDuration, formatTime } from '../format.js';
 import { Highlight } from '../highlight.js';
 import { CORE_CONTROLS, customControls, PAGE_SIZES, paramsOf, readListQuery, SORTS, type FilterControl } from '../list-filters.js';
-import type { ConsoleEnv, ConsolePage } from '../page.js';
+import { consoleScope, type ConsoleEnv, type ConsolePage } from '../page.js';
 import { communicationView } from './communication.js';
 
 type SearchPage = Awaited<ReturnType<import('../../services/communications.js').Communications['search']>>;
@@ -31,8 +30,7 @@ export const communicationsPage: ConsolePage = {
       let status: ContentfulStatusCode = 200;
       if (Object.keys(errors).length === 0) {
         try {
-          // The console is signed in with the admin token: everything is in scope.
-          result = await services.communications.search(ALL_INTEGRATIONS, request);
+          result = await services.communications.search(await consoleScope(c, services), request);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           errors = { '': error.message };

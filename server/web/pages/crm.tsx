@@ -18,7 +18,7 @@ const STATES = ['pending', 'delivered', 'dead', 'paused'] as const;
 /** How many of the deliveries an activation would resend its confirmation lists. */
 const LISTED = 100;
 type Connector = Awaited<ReturnType<Services['crmConnectors']['list']>>[number];
-type Delivery = Awaited<ReturnType<Services['crmDeliveries']['list']>>[number];
+type Delivery = Awaited<ReturnType<Services['crmDeliveryLog']['list']>>[number];
 
 /** A JSON textarea's content, or the message to show next to it. */
 function parseJson(text: string | undefined, name: string, errors: FieldErrors): Record<string, unknown> | undefined {
@@ -50,7 +50,7 @@ export const crmPage: ConsolePage = {
     const page = async (c: ConsoleContext, form: Record<string, string>, errors: FieldErrors, status: 200 | 201 | 422 = 200, shown?: Record<string, unknown>) => {
       const state = STATES.find((s) => s === c.req.query('state'));
       const connector = UUID.test(c.req.query('connector') ?? '') ? c.req.query('connector') : undefined;
-      const [connectors, deliveries] = await Promise.all([services.crmConnectors.list(), services.crmDeliveries.list({ state, connector_id: connector }, 100)]);
+      const [connectors, deliveries] = await Promise.all([services.crmConnectors.list(), services.crmDeliveryLog.list({ state, connector_id: connector }, 100)]);
       return render(c, 'CRM', <CrmPage connectors={connectors} deliveries={deliveries} form={form} errors={errors} filter={{ state, connector }} shown={shown} />, status);
     };
 
@@ -119,10 +119,10 @@ export const crmPage: ConsolePage = {
       const since = resendSince(resendDays);
       const window = (state: 'paused' | 'dead') => ({ connector_id: id, state, since });
       const [paused, dead, pausedCount, deadCount] = await Promise.all([
-        services.crmDeliveries.list(window('paused'), LISTED),
-        services.crmDeliveries.list(window('dead'), LISTED),
-        services.crmDeliveries.count(window('paused')),
-        services.crmDeliveries.count(window('dead')),
+        services.crmDeliveryLog.list(window('paused'), LISTED),
+        services.crmDeliveryLog.list(window('dead'), LISTED),
+        services.crmDeliveryLog.count(window('paused')),
+        services.crmDeliveryLog.count(window('dead')),
       ]);
       const deliveries = [...paused, ...dead].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, LISTED);
       return render(c, `Activate ${connector.name}`, <ActivationConfirmation connector={connector} resendDays={resendDays} since={since} deliveries={deliveries} total={pausedCount + deadCount} />);
@@ -132,10 +132,10 @@ export const crmPage: ConsolePage = {
       const filter = { state: form.state, connector: form.connector };
       const back = `/console/crm?${new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
       if (confirmed(form)) {
-        await services.crmDeliveries.replay(c.req.param('id'));
+        await services.crmDeliveryLog.replay(c.req.param('id'));
         return c.redirect(back, 303);
       }
-      const delivery = await services.crmDeliveries.get(c.req.param('id'));
+      const delivery = await services.crmDeliveryLog.get(c.req.param('id'));
       const connector = (await services.crmConnectors.list()).find((k) => k.id === delivery.connector_id);
       return render(c, 'Replay a delivery', <ReplayConfirmation delivery={delivery} connectorName={connector?.name} action={`/console/crm/deliveries/${delivery.id}/replay`} fields={filter} back={back} />);
     });

@@ -10,6 +10,7 @@ import { formatTime } from '../format.js';
 import { ActionButton, Csrf } from '../layout.js';
 import { fieldErrorsOf, formOf, ticked, zodErrors, type ConsoleContext, type ConsoleEnv, type ConsolePage } from '../page.js';
 import { configFields, formValue, readConfigForm, type ConfigField } from '../source-config-form.js';
+import { RepullSection, RunHistory, runHistoryOf, sourceRunRoutes, type RepullOutcome } from '../source-runs.js';
 
 type SourceView = Awaited<ReturnType<import('../../services/pull-sources.js').PullSources['get']>>;
 
@@ -30,11 +31,23 @@ export const sourcesPage: ConsolePage = {
     const listPage = async (c: ConsoleContext, outcome?: { name: string; stats?: RunStats; error?: string }) =>
       render(c, 'Pull sources', <ListPage sources={await services.pullSources.list()} outcome={outcome} />);
 
-    const formPage = async (c: ConsoleContext, props: { kind: SourceKind; source?: SourceView; form?: Record<string, string>; errors?: FieldErrors; status?: 200 | 409 | 422 }) => {
+    const formPage = async (c: ConsoleContext, props: { kind: SourceKind; source?: SourceView; form?: Record<string, string>; errors?: FieldErrors; status?: 200 | 409 | 422; repull?: RepullOutcome }) => {
       const integrations = await services.integrations.list();
       const title = props.source ? `Source “${props.source.name}”` : 'New pull source';
-      return render(c, title, <SourceForm {...props} integrations={integrations} errors={props.errors ?? {}} saved={c.req.query('saved') !== undefined} />, props.status ?? 200);
+      const runs = props.source ? await runHistoryOf({ services }, props.source.id, c.req.query('runs_before')) : undefined;
+      const form = <SourceForm kind={props.kind} source={props.source} form={props.repull ? undefined : props.form} integrations={integrations} errors={props.errors ?? {}} saved={c.req.query('saved') !== undefined} />;
+      const history = props.source && runs && (
+        <>
+          <RepullSection sourceId={props.source.id} outcome={props.repull} />
+          <RunHistory sourceId={props.source.id} runs={runs} />
+        </>
+      );
+      return render(c, title, <>{form}{history}</>, props.status ?? 200);
     };
+    sourceRunRoutes(app, { services, render }, async (c, id, repull, status) => {
+      const source = await services.pullSources.get(id);
+      return formPage(c, { kind: source.kind, source, repull, status });
+    });
 
     app.get('/', (c) => listPage(c));
     app.get('/new', (c) => {
