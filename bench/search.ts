@@ -9,6 +9,7 @@ import { openInProcess } from './lib/in-process.js';
 import { percentile } from './lib/stats.js';
 import { ms, perSecond, report, times } from './lib/report.js';
 import { prng, REGIONS, SPAN_MS, START, WORDS, seedCommunications } from './lib/seed-communications.js';
+import { ALL_INTEGRATIONS } from '../server/domain/access-scope.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, keep: { type: 'boolean', default: false }, warmup: { type: 'string', default: '5' } } });
 const ROWS = Number(args.rows);
@@ -118,7 +119,7 @@ async function main() {
       for (let i = 0; i < RUNS + WARMUP; i++) {
         const request = query.earshot(r1);
         const statement = query.raw(r2);
-        const a = await timed(() => services.communications.search({ ...request, limit: 50 }));
+        const a = await timed(() => services.communications.search(ALL_INTEGRATIONS, { ...request, limit: 50 }));
         if (i >= WARMUP) ours.push(a);
         if (query.rawRuns === undefined || i < query.rawRuns) {
           const b = await timed(() => pool.query(statement.text, statement.values));

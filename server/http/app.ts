@@ -1,10 +1,11 @@
 // Builds the Hono app from its dependencies; never starts a server (main.ts does).
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { UserPrincipal } from '../domain/principal.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { AddressList } from '../domain/client-address.js';
-import { adminAuth, adminOrIntegrationAuth, integrationQueryScope, userAuth } from './auth.js';
+import { adminAuth, adminOrIntegrationAuth, integrationQueryScope, readerAuth, userAuth } from './auth.js';
 import { clientAddressMiddleware } from './client-address.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { handleError, respondError } from './errors.js';
@@ -45,6 +46,9 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const COMMUNICATION_TAGS = /^\/api\/v1\/communications\/[^/]+\/tags(\/|$)/;
+/** GET /api/v1/clients/{client_id}, the card (not the dictionaries under /clients/tags and /clients/attributes). */
+const CLIENT_CARD = /^\/api\/v1\/clients\/(?!tags$|attributes$)[^/]+$/;
 
 /** Console forms are small; only the operators CSV upload (multipart) takes up to the body limit. */
 const CONSOLE_FORM_LIMIT_BYTES = 16 * 1024;
@@ -82,12 +86,16 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/me', userAuth(services.adminAuth, services.userAuth));
   app.use('/api/v1/me/*', userAuth(services.adminAuth, services.userAuth));
   // The clients API (and session tags on communications) takes the admin token or any integration's token,
-  // scoped to the token's integration (the admin token: all, or the one ?integration_id= names).
-  const clientApiAuth = adminOrIntegrationAuth(services.adminAuth, services.userAuth, services.integrations);
+  // scoped to the token's integration (the admin token: all, or the one ?integration_id= names). Of other users,
+  // every role reads client cards and supervisors tag communications, within their scope (docs/access.md).
+  const staffMay = (c: Context, user: UserPrincipal) =>
+    (c.req.method === 'GET' && CLIENT_CARD.test(c.req.path)) || (user.role === 'supervisor' && COMMUNICATION_TAGS.test(c.req.path));
+  const clientApiAuth = adminOrIntegrationAuth(services.adminAuth, services.userAuth, services.integrations, staffMay);
   const clientApiScope = integrationQueryScope(services.integrations);
   const clientApi: MiddlewareHandler = (c, next) => clientApiAuth(c, async () => void (await clientApiScope(c, next)));
-  const communicationsAuth = adminAuth(services.adminAuth, services.userAuth);
-  app.use('/api/v1/communications/*', (c, next) => (/^\/api\/v1\/communications\/[^/]+\/tags(\/|$)/.test(c.req.path) ? clientApi(c, next) : communicationsAuth(c, next)));
+  // Reading communications: the admin token and users of every role, each within its scope.
+  const communicationsAuth = readerAuth(services.adminAuth, services.userAuth);
+  app.use('/api/v1/communications/*', (c, next) => (COMMUNICATION_TAGS.test(c.req.path) ? clientApi(c, next) : communicationsAuth(c, next)));
   app.use('/api/v1/clients/*', clientApi);
   app.use('/api/v1/sessions/*', clientApi);
   app.use('/api/v1/admin/clients/*', clientApiScope);

@@ -1,6 +1,6 @@
-// Authentication middleware: the admin bearer token, and integration tokens (bare or Bearer, as PBXes send them).
-// and users' session or personal tokens. They set the request's Principal and AccessScope, which
-// `scopeOf(c)` hands to the services.
+// Authentication middleware: the admin bearer token, integration tokens (bare or Bearer, as PBXes send them)
+// and users' session or personal tokens. They set the request's Principal and AccessScope (a supervisor's or
+// operator user's limited to its operators' communications), which `scopeOf(c)` hands to the services.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { ALL_INTEGRATIONS, integrationScope, narrowScope, type AccessScope } from '../domain/access-scope.js';
@@ -24,8 +24,8 @@ export function tokenFrom(header: string | undefined): string | undefined {
 /**
  * The principal of the request's bearer token — the admin token, a user's session or personal token, or (where
  * `integrations` is given) an integration's token — under AdminAuth's lockout of wrong tokens per client
- * address; sets it and its AccessScope (every integration for the admin token and admin users, the token's own
- * integration for an integration).
+ * address; sets it and its AccessScope (everything for the admin token and admin users, the token's own
+ * integration for an integration, the role's scope for other users — see UserAuth.scope).
  */
 async function principalOf(c: Context, auth: AdminAuth, users: UserAuth, integrations?: Integrations): Promise<Principal> {
   const principal: Principal =
@@ -36,7 +36,7 @@ async function principalOf(c: Context, auth: AdminAuth, users: UserAuth, integra
       throw new Unauthorized();
     })) ?? { type: 'admin_token' };
   c.set('principal', principal);
-  c.set('accessScope', principal.type === 'integration' ? integrationScope(principal.id) : ALL_INTEGRATIONS);
+  c.set('accessScope', principal.type === 'integration' ? integrationScope(principal.id) : principal.type === 'user' ? await users.scope(principal) : ALL_INTEGRATIONS);
   return principal;
 }
 
@@ -44,6 +44,14 @@ async function principalOf(c: Context, auth: AdminAuth, users: UserAuth, integra
 export function adminAuth(auth: AdminAuth, users: UserAuth) {
   return createMiddleware(async (c, next) => {
     if (!isAdmin(await principalOf(c, auth, users))) throw new Forbidden('forbidden', 'this route is for admins');
+    await next();
+  });
+}
+
+/** The read API (/api/v1/communications): the admin token and users of every role, each within its AccessScope. */
+export function readerAuth(auth: AdminAuth, users: UserAuth) {
+  return createMiddleware(async (c, next) => {
+    await principalOf(c, auth, users);
     await next();
   });
 }
@@ -66,12 +74,13 @@ export function signedInUser(c: Context): UserPrincipal {
 
 /**
  * The admin token, an admin user, or any integration's token (the clients API serves chat platforms and admins
- * alike), scoped to every integration or the token's own.
+ * alike), scoped to every integration or the token's own; other users only where `staffMay` says so (within
+ * their scope), else 403.
  */
-export function adminOrIntegrationAuth(auth: AdminAuth, users: UserAuth, integrations: Integrations) {
+export function adminOrIntegrationAuth(auth: AdminAuth, users: UserAuth, integrations: Integrations, staffMay: (c: Context, user: UserPrincipal) => boolean = () => false) {
   return createMiddleware(async (c, next) => {
     const principal = await principalOf(c, auth, users, integrations);
-    if (principal.type === 'user' && !isAdmin(principal)) throw new Forbidden('forbidden', 'this route is for admins and integrations');
+    if (principal.type === 'user' && !isAdmin(principal) && !staffMay(c, principal)) throw new Forbidden('forbidden', 'this route is for admins and integrations');
     await next();
   });
 }

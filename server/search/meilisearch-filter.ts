@@ -8,6 +8,7 @@
 import type { Condition, FilterNode, Scalar } from '../domain/filters.js';
 import { normalizePhone } from '../domain/phone-number.js';
 import { epochSeconds, filterAttribute } from './document.js';
+import type { SearchScope } from './port.js';
 
 /** A string as a double-quoted filter value: backslashes and double quotes escaped. */
 export function quote(text: string): string {
@@ -23,6 +24,14 @@ export function toMeilisearchFilter(node: FilterNode): string {
   if ('and' in node) return group(node.and.map(toMeilisearchFilter), 'AND');
   if ('or' in node) return group(node.or.map(toMeilisearchFilter), 'OR');
   return condition(node);
+}
+
+/** The caller's scope as filter expressions (ANDed with the query's filter); empty lists match nothing. */
+export function scopeFilters(scope: SearchScope): string[] {
+  const parts: string[] = [];
+  if (scope.integrationIds) parts.push(`integration_id IN ${list(scope.integrationIds.map(quote))}`);
+  if (scope.operatorIds) parts.push(`operator_id IN ${list(scope.operatorIds.map(quote))}`);
+  return parts;
 }
 
 const group = (parts: string[], joiner: 'AND' | 'OR'): string => (parts.length === 1 ? parts[0]! : `(${parts.join(` ${joiner} `)})`);

@@ -6,7 +6,7 @@ import { DEFAULT_SORT } from '../domain/sorting.js';
 import { customFieldAttribute, type SearchDocument } from './document.js';
 import { decodeCursor, encodeCursor, keysetFilter, nextPosition, querySignature } from './meilisearch-cursor.js';
 import { MESSAGE_ATTRIBUTES, SORT_ATTRIBUTES, toMeilisearchDocument, TRANSCRIPT_ATTRIBUTES } from './meilisearch-document.js';
-import { toMeilisearchFilter } from './meilisearch-filter.js';
+import { scopeFilters, toMeilisearchFilter } from './meilisearch-filter.js';
 import { hasMatch, highlightHtml, MATCH_END, MATCH_START } from './highlight.js';
 import { SearchEngineError, type IndexSettings, type SearchHealth, type SearchHit, type SearchIndex, type SearchQuery, type SearchResult } from './port.js';
 
@@ -87,7 +87,10 @@ export class MeilisearchIndex implements SearchIndex {
   async search(query: SearchQuery): Promise<SearchResult> {
     const sort = query.sort.length > 0 ? query.sort : DEFAULT_SORT;
     const q = query.q?.trim() ?? '';
-    const filter = query.filter ? toMeilisearchFilter(query.filter) : undefined;
+    const scope = query.scope ?? {};
+    if (scope.integrationIds?.length === 0 || scope.operatorIds?.length === 0) return { hits: [], nextCursor: null, estimatedTotal: 0 };
+    // The scope is part of the filter (and so of the cursor's signature): a cursor never crosses scopes.
+    const filter = [...scopeFilters(scope), ...(query.filter ? [toMeilisearchFilter(query.filter)] : [])].join(' AND ') || undefined;
     const signature = querySignature(sort, q, filter);
     const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, signature, sort.length);
     const offset = position?.tied ?? 0;

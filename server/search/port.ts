@@ -18,8 +18,16 @@ export interface IndexSettings {
   filterableClientAttributes?: string[];
 }
 
+/** Whose documents a search may find (the caller's AccessScope); a list left out means no limit on that side. */
+export interface SearchScope {
+  integrationIds?: readonly string[] | undefined;
+  operatorIds?: readonly string[] | undefined;
+}
+
 export interface SearchQuery {
   filter?: FilterNode | undefined;
+  /** Applied besides the filter, to the hits and to estimatedTotal alike. */
+  scope?: SearchScope | undefined;
   /** Free text over transcripts, messages, client names and phones. */
   q?: string | undefined;
   sort: SortKey[];

@@ -5,6 +5,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Condition, FilterNode, Scalar } from '../domain/filters.js';
 import { normalizePhone } from '../domain/phone-number.js';
 import { epochSeconds, filterAttribute } from './document.js';
+import type { SearchScope } from './port.js';
 
 type Bool = RawBuilder<boolean>;
 
@@ -21,6 +22,14 @@ export const numberExpression = (attribute: string, doc: string = 'd.doc') => sq
 
 export function attributeOf(cond: Condition): string {
   return filterAttribute(cond.field);
+}
+
+/** The caller's scope: operator ids by the indexed column, integration ids from the document. */
+export function scopeToSql(scope: SearchScope): Bool[] {
+  const parts: Bool[] = [];
+  if (scope.integrationIds) parts.push(sql<boolean>`((d.doc ->> 'integration_id') = ANY(${[...scope.integrationIds]}::text[]))`);
+  if (scope.operatorIds) parts.push(sql<boolean>`(d.operator_id = ANY(${[...scope.operatorIds]}::uuid[]))`);
+  return parts;
 }
 
 export function filterToSql(node: FilterNode): Bool {

@@ -5,7 +5,7 @@ import type { Executor } from '../db/repositories/executor.js';
 import { decodeCursor, encodeCursor, type SortKey } from '../domain/sorting.js';
 import type { SearchDocument } from './document.js';
 import { highlightHtml, MATCH_END, MATCH_START } from './highlight.js';
-import { filterToSql } from './postgres-filter.js';
+import { filterToSql, scopeToSql } from './postgres-filter.js';
 import { startRebuild } from './postgres-rebuild.js';
 import { createCustomIndex, customIndexes, indexNames, LIVE_TABLE, writeDocuments } from './postgres-storage.js';
 import { SearchEngineError, type IndexRebuild, type IndexSettings, type SearchHealth, type SearchIndex, type SearchQuery, type SearchResult } from './port.js';
@@ -58,6 +58,7 @@ export class PostgresSearchIndex implements SearchIndex {
   async search(query: SearchQuery): Promise<SearchResult> {
     const q = query.q?.trim() || undefined;
     const where: Array<RawBuilder<boolean>> = [];
+    if (query.scope) where.push(...scopeToSql(query.scope));
     if (query.filter) where.push(filterToSql(query.filter));
     if (q) where.push(sql<boolean>`(d.tsv @@ ${tsquery(q)})`);
     const matching = where.length > 0 ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;

@@ -149,6 +149,8 @@ export class Clients {
       clientsSharingPhones(this.db, access, client),
       findCommunicationSummaries(this.db, access, client.id, recent),
     ]);
+    // A supervisor or operator user sees the card of a client it has a communication with, and only those.
+    if (access.operatorIds !== undefined && communications.length === 0) throw new NotFound('client', 'client_not_found');
     return {
       id: client.external_id,
       integration_id: client.integration_id,

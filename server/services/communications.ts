@@ -1,14 +1,15 @@
-// Use cases: read one communication, and search them through the configured search engine.
+// Use cases: read one communication, and search them through the configured search engine — both within the
+// caller's AccessScope: the record, its transcript, media URL and deliveries, and every search hit and total.
 import { listMessages } from '../db/repositories/chats.js';
 import { listDeliveries } from '../db/repositories/crm.js';
 import { listAttributes } from '../db/repositories/clients.js';
-import { ALL_INTEGRATIONS } from '../domain/access-scope.js';
+import { ALL_INTEGRATIONS, type AccessScope } from '../domain/access-scope.js';
 import { NotFound, Unavailable } from '../domain/errors.js';
 import { parseFilter } from '../domain/filters.js';
 import { DEFAULT_SORT, type SortKey } from '../domain/sorting.js';
 import { findCommunication, findCommunications, type CommunicationDetail } from '../db/repositories/communications.js';
 import type { Executor } from '../db/repositories/executor.js';
-import { SearchEngineError, type SearchIndex, type SearchResult } from '../search/port.js';
+import { SearchEngineError, type SearchIndex, type SearchResult, type SearchScope } from '../search/port.js';
 import { loadDefinitions } from './custom-field-definitions.js';
 import type { Recordings } from './recordings.js';
 
@@ -27,8 +28,9 @@ export class Communications {
     private readonly recordings: Recordings,
   ) {}
 
-  async get(id: string) {
-    const row = await findCommunication(this.db, id);
+  /** One communication of the scope; one outside it is not found, exactly as an id that does not exist. */
+  async get(access: AccessScope, id: string) {
+    const row = await findCommunication(this.db, access, id);
     if (!row) throw new NotFound('communication', 'communication_not_found');
     const [media, messages] = await Promise.all([this.recordings.describe(id), row.kind === 'chat' ? listMessages(this.db, id) : undefined]);
     return {
@@ -40,20 +42,20 @@ export class Communications {
     };
   }
 
-  async search(input: SearchInput) {
+  async search(access: AccessScope, input: SearchInput) {
     const [definitions, attributes] = await Promise.all([loadDefinitions(this.db), listAttributes(this.db, ALL_INTEGRATIONS)]);
     const byName = new Map(attributes.map((a) => [a.name.toLowerCase(), a]));
     const filter = input.filter === undefined || input.filter === null ? undefined : parseFilter(input.filter, definitions, 'filter', byName);
     const sort = input.sort?.length ? input.sort : DEFAULT_SORT;
     let result: SearchResult;
     try {
-      result = await this.index.search({ filter, q: input.q, sort, cursor: input.cursor, limit: input.limit ?? 50 });
+      result = await this.index.search({ filter, scope: searchScope(access), q: input.q, sort, cursor: input.cursor, limit: input.limit ?? 50 });
     } catch (error) {
       if (error instanceof SearchEngineError) throw new Unavailable(5, error);
       throw error;
     }
     // The index names the matches; the records come from Postgres, the source of truth.
-    const found = await this.items(result.hits.map((h) => h.id));
+    const found = await this.items(access, result.hits.map((h) => h.id));
     const items = result.hits.flatMap((hit) => {
       const item = found.get(hit.id);
       if (!item) return [];
@@ -62,11 +64,18 @@ export class Communications {
     return { items, next_cursor: result.nextCursor, estimated_total: result.estimatedTotal, engine: this.index.engine };
   }
 
-  /** Communications as search items (core fields and the media block) by id, in two queries whatever their number. */
-  async items(ids: string[]) {
-    const [found, media] = await Promise.all([findCommunications(this.db, ids), this.recordings.describeMany(ids)]);
+  /** Communications of the scope as search items (core fields and the media block) by id, in two queries whatever their number. */
+  async items(access: AccessScope, ids: string[]) {
+    const found = await findCommunications(this.db, access, ids);
+    // Media blocks (signed URLs) only for the communications the scope holds.
+    const media = await this.recordings.describeMany(found.map((row) => row.id));
     return new Map(found.map((row) => [row.id, { ...toItem(row), media: media.get(row.id) ?? null }]));
   }
+}
+
+/** The AccessScope as the search port takes it. */
+function searchScope(access: AccessScope): SearchScope {
+  return { integrationIds: access.kind === 'integrations' ? access.ids : undefined, operatorIds: access.operatorIds };
 }
 
 function toItem(row: CommunicationDetail) {

@@ -2,6 +2,7 @@
 // snapshot (recording_url is the recording's stable link, which keeps working in a ticket opened weeks
 // later, not the hour-long playback URL), and whether the call's recording is still being fetched.
 import type { CommunicationSnapshot } from '../crm/port.js';
+import { ALL_INTEGRATIONS } from '../domain/access-scope.js';
 import type { Communications } from './communications.js';
 import type { RecordingLinks } from './recording-links.js';
 
@@ -12,7 +13,8 @@ export interface DeliverySubject {
 }
 
 export async function loadSubjects(communications: Communications, links: RecordingLinks, ids: string[]): Promise<Map<string, DeliverySubject>> {
-  const items = [...(await communications.items(ids)).values()];
+  // Deliveries are the system's own work, not a caller's read: every communication is in scope.
+  const items = [...(await communications.items(ALL_INTEGRATIONS, ids)).values()];
   const urls = await links.urlsFor(items.flatMap((c) => (c.media?.id ? [{ communication_id: c.id, media_id: c.media.id }] : [])));
   return new Map(
     items.map((c) => [

@@ -1,12 +1,14 @@
 // Sign-in of users: email + password under the lockout of failed attempts per client address, answered the
 // same for an unknown email, a wrong password and an inactive user; invites that set the first password;
-// and the principal a user's session or personal token stands for.
+// the principal a user's session or personal token stands for, and the AccessScope of its role.
+import { ALL_INTEGRATIONS, operatorScope, type AccessScope } from '../domain/access-scope.js';
 import { Unauthorized, Unprocessable } from '../domain/errors.js';
 import { hashPassword, passwordMatches } from '../domain/passwords.js';
 import type { UserPrincipal } from '../domain/principal.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { findUser, findUserForLogin, updateUser, type UserRecord } from '../db/repositories/users.js';
 import { deleteUserTokens } from '../db/repositories/user-tokens.js';
+import { operatorIdsInDepartmentTrees } from '../db/repositories/operators.js';
 import type { AuthFailures } from './auth-failures.js';
 import type { UserTokens } from './user-tokens.js';
 import { userView, type UserView } from './users.js';
@@ -83,5 +85,21 @@ export class UserAuth {
   async activeUser(id: string): Promise<UserPrincipal | undefined> {
     const row = await findUser(this.db, id);
     return row?.active ? principalOf(row) : undefined;
+  }
+
+  /**
+   * What the user may read (API.md "Scope"): an admin everything; a supervisor the communications of the
+   * operators of its departments and their sub-departments (resolved now, once per request); an operator user
+   * those posted under its own operator record.
+   */
+  async scope(user: UserPrincipal): Promise<AccessScope> {
+    switch (user.role) {
+      case 'admin':
+        return ALL_INTEGRATIONS;
+      case 'supervisor':
+        return operatorScope(ALL_INTEGRATIONS, await operatorIdsInDepartmentTrees(this.db, user.departmentIds));
+      case 'operator':
+        return operatorScope(ALL_INTEGRATIONS, user.operatorId === null ? [] : [user.operatorId]);
+    }
   }
 }

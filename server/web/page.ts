@@ -1,5 +1,6 @@
 // What a console page module gets and gives: the services, a renderer that wraps content in the layout,
 // and helpers to read a posted form and turn a service's validation details into field errors.
+import { ALL_INTEGRATIONS, type AccessScope } from '../domain/access-scope.js';
 import { assertStorableFields } from '../domain/storable-text.js';
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
@@ -34,6 +35,12 @@ export interface ConsolePage {
 export function mayOpen(page: ConsolePage, session: ConsoleSession): boolean {
   const role = session.principal.type === 'user' ? session.principal.role : 'admin';
   return (page.roles ?? ['admin']).includes(role);
+}
+
+/** What the session may read: the user's AccessScope (see UserAuth.scope); everything for the admin token. */
+export async function consoleScope(c: ConsoleContext, services: Services): Promise<AccessScope> {
+  const { principal } = c.var.session;
+  return principal.type === 'user' ? services.userAuth.scope(principal) : ALL_INTEGRATIONS;
 }
 
 /** The posted form's text fields (files and the CSRF token left out; repeated names keep the last); 422 for a NUL in any. */

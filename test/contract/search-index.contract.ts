@@ -236,6 +236,23 @@ export function describeSearchIndexContract(name: string, open: () => Promise<Co
       expect(page.nextCursor).not.toBeNull();
     });
 
+    it('keeps to the caller’s scope in hits and estimated total, whatever the filter says', async () => {
+      const scope = { operatorIds: [OPERATORS[0]!] };
+      const widening = parseFilter({ or: [{ field: 'operator_id', op: 'eq', value: OPERATORS[1] }, { field: 'direction', op: 'eq', value: 'incoming' }] }, CONTRACT_DEFINITIONS);
+      const hits = await all({ scope, filter: widening });
+      expect(hits.map((h) => h.id).sort()).toEqual(expected((d) => d.operator_id === OPERATORS[0] && d.direction === 'incoming'));
+      expect((await all({ scope, q: 'возврат' })).map((h) => h.id).sort()).toEqual(expected((d) => d.operator_id === OPERATORS[0] && d.transcript.includes('возврат')));
+      const page = await subject.index.search({ scope, sort: [{ field: 'started_at', dir: 'desc' }], limit: 2 });
+      expect(page.hits).toHaveLength(2);
+      expect(page.estimatedTotal).toBe(docs.filter((d) => d.operator_id === OPERATORS[0]).length);
+      const both = await subject.index.search({ scope: { integrationIds: [INTEGRATION], operatorIds: OPERATORS }, sort: [{ field: 'started_at', dir: 'desc' }], limit: 100 });
+      expect(both.estimatedTotal).toBe(docs.filter((d) => d.operator_id !== null).length);
+      for (const none of [{ operatorIds: [] }, { integrationIds: [] }, { integrationIds: [uuid(9999)] }]) {
+        const empty = await subject.index.search({ scope: none, sort: [{ field: 'started_at', dir: 'desc' }], limit: 10 });
+        expect(empty).toEqual({ hits: [], nextCursor: null, estimatedTotal: 0 });
+      }
+    });
+
     it.each(TEXT_CASES)('q: %s', async (_name, q, predicate) => {
       const hits = await all({ q });
       expect(hits.map((h) => h.id).sort()).toEqual(expected(predicate));

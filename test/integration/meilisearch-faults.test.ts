@@ -188,6 +188,20 @@ describe('MeilisearchIndex search', () => {
     expect(body.attributesToHighlight).toBeUndefined();
   });
 
+  it('puts the caller’s scope into the filter, before a filter that could widen it, and sends nothing for an empty scope', async () => {
+    const [op1, op2, integration] = [doc(1).id, doc(2).id, doc(3).id];
+    const widening: SearchQuery['filter'] = { or: [{ field: { source: 'core', name: 'kind' }, kind: 'keyword', op: 'eq', value: 'call' }, { field: { source: 'core', name: 'nps' }, kind: 'number', op: 'gte', value: 9 }] };
+    await open().search({ filter: widening, scope: { integrationIds: [integration], operatorIds: [op1, op2] }, sort: [{ field: 'started_at', dir: 'desc' }], limit: 5 });
+    const body = standIn.requests.at(-1)!.body as Record<string, unknown>;
+    expect(body.filter).toEqual([`integration_id IN ["${integration}"] AND operator_id IN ["${op1}", "${op2}"] AND (kind = "call" OR nps >= 9)`]);
+    const before = standIn.requests.length;
+    expect(await open().search({ scope: { operatorIds: [] }, sort: [{ field: 'started_at', dir: 'desc' }], limit: 5 })).toEqual({ hits: [], nextCursor: null, estimatedTotal: 0 });
+    expect(standIn.requests.length).toBe(before);
+    await open().applySettings({ filterableCustomFields: [] });
+    const settings = standIn.requests.find((r) => r.path === `/indexes/${INDEX}/settings`)!.body as { filterableAttributes: string[] };
+    expect(settings.filterableAttributes).toEqual(expect.arrayContaining(['operator_id', 'integration_id', 'department_id']));
+  });
+
   it('asks for a cropped, marked excerpt with q and returns the matching one as escaped HTML with <em>', async () => {
     standIn.search = () => ({
       hits: [{ id: doc(1).id, started_at: 1, _formatted: { id: doc(1).id, transcript_1: '…the start of the call…', transcript_2: '…customer <b>asked</b> for a \u0002refund\u0003 because…', client_name: 'Anna' } }],

@@ -1,6 +1,6 @@
 // The AccessScope rules: what a scope includes, how ?integration_id= narrows it, and who owns new entries.
 import { describe, expect, it } from 'vitest';
-import { ALL_INTEGRATIONS, integrationScope, narrowScope, scopeIncludes, soleIntegration } from '../../server/domain/access-scope.js';
+import { ALL_INTEGRATIONS, integrationScope, narrowScope, operatorScope, scopeIncludes, soleIntegration } from '../../server/domain/access-scope.js';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -26,5 +26,12 @@ describe('AccessScope', () => {
     expect(soleIntegration(integrationScope(A, B))).toBeUndefined();
     expect(soleIntegration(ALL_INTEGRATIONS)).toBeUndefined();
     expect(soleIntegration(narrowScope(integrationScope(A), B))).toBeUndefined();
+  });
+
+  it('keeps a supervisor’s or operator user’s operators when ?integration_id= narrows the scope', () => {
+    const supervisor = operatorScope(ALL_INTEGRATIONS, [A, B, A]);
+    expect(supervisor).toEqual({ kind: 'all', operatorIds: [A, B] });
+    expect(narrowScope(supervisor, B)).toEqual({ kind: 'integrations', ids: [B], operatorIds: [A, B] });
+    expect(narrowScope(operatorScope(integrationScope(A), []), B)).toEqual({ kind: 'integrations', ids: [], operatorIds: [] });
   });
 });

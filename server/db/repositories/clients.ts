@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { ClientAttributeType } from '../../domain/client-attributes.js';
 import type { AccessScope } from '../../domain/access-scope.js';
 import type { Executor } from './executor.js';
-import { ownedInScope, visibleInScope } from './scope.js';
+import { communicationReadable, ownedInScope, visibleInScope } from './scope.js';
 
 export interface ClientRecord {
   id: string;
@@ -245,7 +245,7 @@ export async function renameSessionTag(db: Executor, access: AccessScope, from: 
 
 /** The integration of a communication of the scope; undefined when there is none with this id in the scope. */
 export async function findCommunicationIntegration(db: Executor, access: AccessScope, communicationId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('communications').select('integration_id').where('id', '=', communicationId).where(ownedInScope('integration_id', access)).executeTakeFirst();
+  const row = await db.selectFrom('communications').select('integration_id').where('id', '=', communicationId).where(communicationReadable(access)).executeTakeFirst();
   return row?.integration_id;
 }
 
@@ -254,7 +254,7 @@ export async function addCommunicationTag(db: Executor, access: AccessScope, com
     .updateTable('communications')
     .set({ tags: sql`CASE WHEN tags @> ARRAY[${tag}]::text[] THEN tags ELSE tags || ARRAY[${tag}]::text[] END`, updated_at: sql`now()` })
     .where('id', '=', communicationId)
-    .where(ownedInScope('integration_id', access))
+    .where(communicationReadable(access))
     .returning('tags')
     .executeTakeFirst();
   return row?.tags;
@@ -265,7 +265,7 @@ export async function removeCommunicationTag(db: Executor, access: AccessScope, 
     .updateTable('communications')
     .set({ tags: sql`array_remove(tags, ${tag})`, updated_at: sql`now()` })
     .where('id', '=', communicationId)
-    .where(ownedInScope('integration_id', access))
+    .where(communicationReadable(access))
     .returning('tags')
     .executeTakeFirst();
   return row?.tags;

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { ClientAttributeType } from '../../domain/client-attributes.js';
 import type { AccessScope } from '../../domain/access-scope.js';
 import type { Executor } from './executor.js';
-import { ownedInScope } from './scope.js';
+import { communicationReadable } from './scope.js';
 
 export interface CommunicationDetail {
   id: string;
@@ -75,8 +75,9 @@ export function communicationColumns(db: Executor) {
     ]);
 }
 
-export async function findCommunication(db: Executor, id: string): Promise<CommunicationDetail | undefined> {
-  return communicationColumns(db).select('c.transcript').where('c.id', '=', id).executeTakeFirst() as Promise<CommunicationDetail | undefined>;
+/** One communication of the scope with its transcript; undefined when there is none with this id in the scope. */
+export async function findCommunication(db: Executor, access: AccessScope, id: string): Promise<CommunicationDetail | undefined> {
+  return communicationColumns(db).select('c.transcript').where('c.id', '=', id).where(communicationReadable(access, 'c')).executeTakeFirst() as Promise<CommunicationDetail | undefined>;
 }
 
 /** Replaces a call's transcript, addressed the way the PBX knows it; undefined when the uid is unknown. */
@@ -90,10 +91,10 @@ export async function updateTranscript(db: Executor, integrationId: string, uid:
     .executeTakeFirst();
 }
 
-/** Communications by id (search results), without transcripts; missing ids are left out. */
-export async function findCommunications(db: Executor, ids: string[]): Promise<CommunicationDetail[]> {
+/** Communications of the scope by id (search results), without transcripts; missing ids and those outside the scope are left out. */
+export async function findCommunications(db: Executor, access: AccessScope, ids: string[]): Promise<CommunicationDetail[]> {
   if (ids.length === 0) return [];
-  return communicationColumns(db).where('c.id', 'in', ids).execute() as Promise<CommunicationDetail[]>;
+  return communicationColumns(db).where('c.id', 'in', ids).where(communicationReadable(access, 'c')).execute() as Promise<CommunicationDetail[]>;
 }
 
 /** Everything the search document of each communication is built from; missing ids are left out. */
@@ -180,7 +181,7 @@ export async function findCommunicationSummaries(db: Executor, access: AccessSco
     .selectFrom('communications')
     .select(['id', 'kind', 'uid', 'channel', 'direction', 'started_at', 'duration_s', 'tags'])
     .where('client_id', '=', clientId)
-    .where(ownedInScope('integration_id', access))
+    .where(communicationReadable(access))
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)

@@ -77,3 +77,17 @@ export async function upsertOperators(db: Executor, rows: OperatorValues[]): Pro
     .returning(['external_id', sql<boolean>`(xmax = 0)`.as('created')])
     .execute();
 }
+
+/** Ids of the operators of these departments and of all their sub-departments (the parent_id tree, any depth). */
+export async function operatorIdsInDepartmentTrees(db: Executor, departmentIds: readonly string[]): Promise<string[]> {
+  if (departmentIds.length === 0) return [];
+  // UNION (not UNION ALL) stops at departments already reached, so a cycle in parent_id cannot loop.
+  const { rows } = await sql<{ id: string }>`
+    WITH RECURSIVE tree(id) AS (
+      SELECT id FROM departments WHERE id = ANY(${[...departmentIds]}::uuid[])
+      UNION
+      SELECT d.id FROM departments d JOIN tree t ON d.parent_id = t.id
+    )
+    SELECT o.id FROM operators o JOIN tree t ON o.department_id = t.id ORDER BY o.id`.execute(db);
+  return rows.map((r) => r.id);
+}

@@ -15,3 +15,14 @@ export function visibleInScope(column: string, scope: AccessScope): RawBuilder<S
   if (scope.kind === 'all') return sql<SqlBool>`true`;
   return sql<SqlBool>`(${sql.ref(column)} IS NULL OR ${ownedInScope(column, scope)})`;
 }
+
+/**
+ * Communications the scope may read: owned by an integration of the scope and, for a scope limited to
+ * operators (supervisors, operator users), posted under one of them. Every read of communications goes through this.
+ */
+export function communicationReadable(scope: AccessScope, alias?: string): RawBuilder<SqlBool> {
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  const owned = ownedInScope(column('integration_id'), scope);
+  if (scope.operatorIds === undefined) return owned;
+  return sql<SqlBool>`(${owned} AND ${sql.ref(column('operator_id'))} = ANY(${[...scope.operatorIds]}::uuid[]))`;
+}

@@ -1,12 +1,13 @@
-// Reading: one communication, and search over them.
+// Reading: one communication, and search over them, within the caller's AccessScope (404 outside it, as missing).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { NotFound } from '../../domain/errors.js';
 import type { Communications } from '../../services/communications.js';
+import { scopeOf } from '../auth.js';
 import { jsonBody } from '../json-body.js';
 import { errorResponses, IdParam } from '../schemas/common.js';
 import { SearchRequestSchema } from '../schemas/search.js';
 
-const security = [{ adminToken: [] }];
+const security: Array<Record<string, string[]>> = [{ adminToken: [] }, { userToken: [] }];
 const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.object({}).passthrough() } } });
 
 export function communicationRoutes(communications: Communications) {
@@ -24,7 +25,7 @@ export function communicationRoutes(communications: Communications) {
     }),
   );
   app.post('/search', jsonBody(SearchRequestSchema), async (c) => {
-    return c.json(await communications.search(c.get('body')));
+    return c.json(await communications.search(scopeOf(c), c.get('body')));
   });
 
   app.openAPIRegistry.registerPath(
@@ -41,7 +42,7 @@ export function communicationRoutes(communications: Communications) {
   app.get('/:id', async (c) => {
     const id = IdParam.safeParse(c.req.param());
     if (!id.success) throw new NotFound('communication', 'communication_not_found');
-    return c.json(await communications.get(id.data.id));
+    return c.json(await communications.get(scopeOf(c), id.data.id));
   });
 
   return app;

@@ -6,7 +6,7 @@ import { NotFound } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
 import { MarkTerms, queryTerms } from '../highlight.js';
-import type { ConsoleContext, Render } from '../page.js';
+import { consoleScope, type ConsoleContext, type Render } from '../page.js';
 import { ClientCard, clientCardOf, Deliveries, Messages, SessionTags } from '../communication-extras.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,7 +22,7 @@ interface Segment {
 export async function communicationView(c: ConsoleContext, services: Services, render: Render) {
   const id = c.req.param('id') ?? '';
   if (!UUID.test(id)) throw new NotFound('communication', 'communication_not_found');
-  const [detail, fields] = await Promise.all([services.communications.get(id.toLowerCase()), services.customFields.list()]);
+  const [detail, fields] = await Promise.all([services.communications.get(await consoleScope(c, services), id.toLowerCase()), services.customFields.list()]);
   // The session tags this communication's integration may use: its own and the shared ones.
   const dictionary = await services.clients.listTags(integrationScope(detail.integration_id), 'session');
   const card = await clientCardOf(services, detail);

@@ -10,7 +10,7 @@ import { SelectField, TextField, type FieldErrors } from '../fields.js';
 import { formatDuration, formatTime } from '../format.js';
 import { Highlight } from '../highlight.js';
 import { CORE_CONTROLS, customControls, PAGE_SIZES, paramsOf, readListQuery, SORTS, type FilterControl } from '../list-filters.js';
-import type { ConsoleEnv, ConsolePage } from '../page.js';
+import { consoleScope, type ConsoleEnv, type ConsolePage } from '../page.js';
 import { communicationView } from './communication.js';
 
 type SearchPage = Awaited<ReturnType<import('../../services/communications.js').Communications['search']>>;
@@ -30,7 +30,7 @@ export const communicationsPage: ConsolePage = {
       let status: ContentfulStatusCode = 200;
       if (Object.keys(errors).length === 0) {
         try {
-          result = await services.communications.search(request);
+          result = await services.communications.search(await consoleScope(c, services), request);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           errors = { '': error.message };
