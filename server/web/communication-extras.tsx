@@ -3,13 +3,13 @@
 // routes those forms post to.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ALL_INTEGRATIONS, integrationScope } from '../domain/access-scope.js';
-import { DomainError, NotFound } from '../domain/errors.js';
+import { narrowScope, type AccessScope } from '../domain/access-scope.js';
+import { DomainError, Forbidden, NotFound } from '../domain/errors.js';
 import type { Services } from '../services/index.js';
 import { formatTime } from './format.js';
 import { TextField } from './fields.js';
 import { ActionButton, Csrf } from './layout.js';
-import { formOf, type ConsoleContext, type ConsoleEnv, type Render } from './page.js';
+import { consoleScope, formOf, roleOf as role, type ConsoleContext, type ConsoleEnv, type Render } from './page.js';
 import { confirmed, ReplayConfirmation } from './resend-confirmation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,11 +18,11 @@ type Card = Awaited<ReturnType<Services['clients']['card']>>;
 const TagForm = z.object({ tag: z.string().trim().min(1, 'name a tag').max(100) });
 
 /** The client's card, or undefined when the communication has no client (or it is gone). */
-export async function clientCardOf(services: Services, detail: Detail): Promise<Card | undefined> {
+export async function clientCardOf(services: Services, scope: AccessScope, detail: Detail): Promise<Card | undefined> {
   if (!detail.client) return undefined;
   try {
-    // The console is the admin's: the card of the client of this communication's integration.
-    return await services.clients.card(integrationScope(detail.integration_id), detail.client.id, 5);
+    // The card of the client of this communication's integration, as far as the viewer's scope reaches.
+    return await services.clients.card(narrowScope(scope, detail.integration_id), detail.client.id, 5);
   } catch (error) {
     if (error instanceof NotFound) return undefined;
     throw error;
@@ -89,7 +89,7 @@ export function ClientCard({ card }: { card: Card | undefined }) {
   );
 }
 
-export function SessionTags({ detail, dictionary, error }: { detail: Detail; dictionary: string[]; error?: string | undefined }) {
+export function SessionTags({ detail, dictionary, error, editable }: { detail: Detail; dictionary: string[]; error?: string | undefined; editable: boolean }) {
   return (
     <section class="card" aria-labelledby="h-session-tags">
       <h2 id="h-session-tags">Session tags</h2>
@@ -97,20 +97,22 @@ export function SessionTags({ detail, dictionary, error }: { detail: Detail; dic
         {detail.tags.map((tag) => (
           <li>
             <span class="tag">{tag}</span>
-            <ActionButton action={`/console/communications/${detail.id}/tags/remove`} label="Remove" ariaLabel={`Remove the tag ${tag}`} fields={{ tag }} />
+            {editable && <ActionButton action={`/console/communications/${detail.id}/tags/remove`} label="Remove" ariaLabel={`Remove the tag ${tag}`} fields={{ tag }} />}
           </li>
         ))}
       </ul>
-      <form method="post" action={`/console/communications/${detail.id}/tags`}>
-        <Csrf />
-        <TextField name="tag" label="Add a session tag" errors={error ? { tag: error } : {}} hint={dictionary.length ? `Defined: ${dictionary.join(', ')}` : 'Define session tags first (POST /api/v1/sessions/tags).'} />
-        <button type="submit">Add tag</button>
-      </form>
+      {editable && (
+        <form method="post" action={`/console/communications/${detail.id}/tags`}>
+          <Csrf />
+          <TextField name="tag" label="Add a session tag" errors={error ? { tag: error } : {}} hint={dictionary.length ? `Defined: ${dictionary.join(', ')}` : 'Define session tags first (POST /api/v1/sessions/tags).'} />
+          <button type="submit">Add tag</button>
+        </form>
+      )}
     </section>
   );
 }
 
-export function Deliveries({ detail }: { detail: Detail }) {
+export function Deliveries({ detail, replayable }: { detail: Detail; replayable: boolean }) {
   return (
     <section class="card" aria-labelledby="h-deliveries">
       <h2 id="h-deliveries">CRM deliveries</h2>
@@ -124,7 +126,7 @@ export function Deliveries({ detail }: { detail: Detail }) {
               <th scope="col">State</th>
               <th scope="col">Attempts</th>
               <th scope="col">Last error</th>
-              <th scope="col">Action</th>
+              {replayable && <th scope="col">Action</th>}
             </tr>
           </thead>
           <tbody>
@@ -134,9 +136,11 @@ export function Deliveries({ detail }: { detail: Detail }) {
                 <td data-state={d.state}>{d.state}</td>
                 <td>{d.attempts}</td>
                 <td>{d.last_error ?? '—'}</td>
-                <td>
-                  <ActionButton action={`/console/communications/${detail.id}/deliveries/${d.id}/replay`} label="Replay" ariaLabel={`Replay the ${d.event} delivery`} />
-                </td>
+                {replayable && (
+                  <td>
+                    <ActionButton action={`/console/communications/${detail.id}/deliveries/${d.id}/replay`} label="Replay" ariaLabel={`Replay the ${d.event} delivery`} />
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -156,10 +160,11 @@ export function communicationActions(services: Services, render: Render) {
   };
   const tagAction = (attach: boolean) => async (c: ConsoleContext) => {
     const id = checkedId(c.req.param('id') ?? '');
+    if (role(c) === 'operator') throw new Forbidden('forbidden', 'Operators cannot change session tags.');
     const parsed = TagForm.safeParse(await formOf(c));
     if (!parsed.success) return c.redirect(back(id, parsed.error.issues[0]!.message), 303);
     try {
-      await services.clients.tagCommunication(ALL_INTEGRATIONS, id, parsed.data.tag, attach);
+      await services.clients.tagCommunication(await consoleScope(c, services), id, parsed.data.tag, attach);
     } catch (error) {
       if (error instanceof DomainError && !(error instanceof NotFound)) return c.redirect(back(id, error.message), 303);
       throw error;
@@ -170,6 +175,7 @@ export function communicationActions(services: Services, render: Render) {
   app.post('/:id/tags/remove', tagAction(false));
   app.post('/:id/deliveries/:delivery/replay', async (c) => {
     const id = checkedId(c.req.param('id'));
+    if (role(c) !== 'admin') throw new Forbidden('forbidden', 'Only admins replay CRM deliveries.');
     const back = `/console/communications/${id}#h-deliveries`;
     if (confirmed(await formOf(c))) {
       await services.crmDeliveryLog.replay(c.req.param('delivery'), id);

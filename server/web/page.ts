@@ -31,10 +31,13 @@ export interface ConsolePage {
   routes: (deps: PageDeps) => Hono<ConsoleEnv>;
 }
 
+/** The session's role: the admin token counts as admin. */
+export const sessionRole = (session: ConsoleSession): Role => (session.principal.type === 'user' ? session.principal.role : 'admin');
+export const roleOf = (c: ConsoleContext): Role => sessionRole(c.var.session);
+
 /** Whether the session's principal may open the page. */
 export function mayOpen(page: ConsolePage, session: ConsoleSession): boolean {
-  const role = session.principal.type === 'user' ? session.principal.role : 'admin';
-  return (page.roles ?? ['admin']).includes(role);
+  return (page.roles ?? ['admin']).includes(sessionRole(session));
 }
 
 /** What the session may read: the user's AccessScope (see UserAuth.scope); everything for the admin token. */

@@ -6,7 +6,7 @@ import { NotFound } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
 import { MarkTerms, queryTerms } from '../highlight.js';
-import { consoleScope, type ConsoleContext, type Render } from '../page.js';
+import { consoleScope, roleOf, type ConsoleContext, type Render } from '../page.js';
 import { ClientCard, clientCardOf, Deliveries, Messages, SessionTags } from '../communication-extras.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,10 +22,12 @@ interface Segment {
 export async function communicationView(c: ConsoleContext, services: Services, render: Render) {
   const id = c.req.param('id') ?? '';
   if (!UUID.test(id)) throw new NotFound('communication', 'communication_not_found');
-  const [detail, fields] = await Promise.all([services.communications.get(await consoleScope(c, services), id.toLowerCase()), services.customFields.list()]);
+  const scope = await consoleScope(c, services);
+  const [detail, fields] = await Promise.all([services.communications.get(scope, id.toLowerCase()), services.customFields.list()]);
   // The session tags this communication's integration may use: its own and the shared ones.
   const dictionary = await services.clients.listTags(integrationScope(detail.integration_id), 'session');
-  const card = await clientCardOf(services, detail);
+  const card = await clientCardOf(services, scope, detail);
+  const role = roleOf(c);
   const names = new Map(fields.map((f) => [f.key, f.name]));
   const title = `${detail.kind === 'call' ? 'Call' : 'Chat'} ${formatTime(detail.started_at)}`;
   return render(
@@ -36,9 +38,9 @@ export async function communicationView(c: ConsoleContext, services: Services, r
       <Messages detail={detail} />
       <div class="grid">
         <ClientCard card={card} />
-        <SessionTags detail={detail} dictionary={dictionary.map((t) => t.tag)} error={c.req.query('tag_error')} />
+        <SessionTags detail={detail} dictionary={dictionary.map((t) => t.tag)} error={c.req.query('tag_error')} editable={role !== 'operator'} />
       </div>
-      <Deliveries detail={detail} />
+      <Deliveries detail={detail} replayable={role === 'admin'} />
     </>,
   );
 }

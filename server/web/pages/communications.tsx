@@ -1,6 +1,7 @@
 // Communications: the list with filters built from the custom field definitions (each type its own
 // control), core filters, the full-text box and paging — all state in the URL — and one communication's
 // page (player, transcript with click-to-seek, custom fields, tags).
+import { ROLES } from '../../domain/principal.js';
 import { communicationActions } from '../communication-extras.js';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -18,6 +19,7 @@ type SearchPage = Awaited<ReturnType<import('../../services/communications.js').
 export const communicationsPage: ConsolePage = {
   path: '/communications',
   label: 'Communications',
+  roles: ROLES,
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
     app.get('/', async (c) => {
