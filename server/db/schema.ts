@@ -290,6 +290,24 @@ export interface UserDepartmentsTable {
   department_id: string;
 }
 
+/** Append-only (migration 0024): inserted by the audit writer only, never updated or deleted. */
+export interface AuditLogTable {
+  seq: number;
+  id: string;
+  at: Date;
+  actor_type: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string;
+  user_agent: string;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface UserTokensTable {
   id: Generated<string>;
   user_id: string;
@@ -328,6 +346,7 @@ export interface Database {
   users: UsersTable;
   user_departments: UserDepartmentsTable;
   user_tokens: UserTokensTable;
+  audit_log: AuditLogTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;
