@@ -16,6 +16,7 @@ import * as m0017 from './0017_source_record_legs.js';
 import * as m0019 from './0019_integration_isolation.js';
 import * as m0022 from './0022_people.js';
 import * as m0024 from './0024_audit_log.js';
+import * as m0026 from './0026_console_user_sessions.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0019_integration_isolation': m0019,
   '0022_people': m0022,
   '0024_audit_log': m0024,
+  '0026_console_user_sessions': m0026,
 };
 
 export const migrationProvider: MigrationProvider = {

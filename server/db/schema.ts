@@ -172,6 +172,8 @@ export interface ConsoleSessionsTable {
   csrf_token: string;
   created_at: CreatedAt;
   expires_at: Date;
+  /** The user signed in; null for the owner's admin-token session. */
+  user_id: string | null;
 }
 
 export interface ConsoleLoginFailuresTable {

@@ -70,11 +70,12 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const crmConnectors = new CrmConnectors(db, settings.secretKey);
   const userTokens = new UserTokens(db, settings.secretKey, settings.publicUrl, settings.userTokens);
   const users = new Users(db, departments, userTokens);
+  const userAuth = new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures));
   return {
     users,
     userTokens,
     userImport: new UserImport(db, users),
-    userAuth: new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures)),
+    userAuth,
     adminAuth,
     integrations: new Integrations(db, settings.secretKey, settings.publicUrl, settings.tokenCacheSeconds, settings.ingestRateLimit ?? 0),
     departments,
@@ -94,7 +95,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     searchSync,
     searchBackfill: new SearchBackfill(db, searchSync),
     jobRuns,
-    consoleSessions: new ConsoleSessions(db, adminAuth, settings.secretKey, settings.consoleSessions),
+    consoleSessions: new ConsoleSessions(db, adminAuth, userAuth, settings.secretKey, settings.consoleSessions),
     consoleOverview: new ConsoleOverview(db, health, pullSources, jobRuns, recordings),
   };
 }

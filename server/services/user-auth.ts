@@ -29,8 +29,8 @@ export class UserAuth {
     private readonly failures: AuthFailures,
   ) {}
 
-  /** Checks email and password; returns the user and a new session token. */
-  async login(email: string, password: string, client: string): Promise<{ user: UserView; token: string }> {
+  /** The active user with this email and password (the API and the console sign in through it). */
+  async verify(email: string, password: string, client: string): Promise<UserRecord> {
     const key = `login ${client}`;
     const failures = await this.failures.assertNotLocked(key);
     const row = await findUserForLogin(this.db, email);
@@ -40,11 +40,28 @@ export class UserAuth {
       throw new Unauthorized('invalid_credentials', 'wrong email or password');
     }
     await this.failures.succeeded(key, failures);
+    return row;
+  }
+
+  /** Checks email and password; returns the user and a new session token. */
+  async login(email: string, password: string, client: string): Promise<{ user: UserView; token: string }> {
+    const row = await this.verify(email, password, client);
     return { user: userView(row), token: await this.tokens.session(row.id) };
   }
 
   /** Sets the password of an invited user (the invite is used up) and signs them in. */
   async acceptInvite(invite: string, password: string): Promise<{ user: UserView; token: string }> {
+    const row = await this.setPasswordByInvite(invite, password);
+    return { user: userView(row), token: await this.tokens.session(row.id) };
+  }
+
+  /** Whether an invite is live (the console shows its form only then). */
+  async inviteIsLive(invite: string): Promise<boolean> {
+    return (await this.tokens.inviteOwner(this.db, invite)) !== undefined;
+  }
+
+  /** Sets the password of an invite's user and uses the invite up; 422 invite_invalid when it is not live. */
+  async setPasswordByInvite(invite: string, password: string): Promise<UserRecord> {
     const hash = await hashPassword(password);
     const userId = await this.db.transaction().execute(async (trx) => {
       const owner = await this.tokens.inviteOwner(trx, invite);
@@ -53,14 +70,18 @@ export class UserAuth {
       await deleteUserTokens(trx, owner, ['invite']);
       return owner;
     });
-    const row = (await findUser(this.db, userId))!;
-    return { user: userView(row), token: await this.tokens.session(row.id) };
+    return (await findUser(this.db, userId))!;
   }
 
   /** The user a session or personal token stands for, or undefined when it is no live user token. */
   async principal(token: string): Promise<UserPrincipal | undefined> {
     const found = await this.tokens.resolve(token);
-    const row = found ? await findUser(this.db, found.userId) : undefined;
+    return found ? this.activeUser(found.userId) : undefined;
+  }
+
+  /** The principal of an active user (a console session's), or undefined. */
+  async activeUser(id: string): Promise<UserPrincipal | undefined> {
+    const row = await findUser(this.db, id);
     return row?.active ? principalOf(row) : undefined;
   }
 }

@@ -6,6 +6,7 @@ import type { Locale, Role } from '../domain/principal.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { findOperator } from '../db/repositories/operators.js';
 import { findUser, insertUser, listUsers, setUserDepartments, updateUser, type UserRecord } from '../db/repositories/users.js';
+import { deleteUserSessions } from '../db/repositories/console-sessions.js';
 import { deleteUserTokens } from '../db/repositories/user-tokens.js';
 import type { Departments } from './departments.js';
 import type { UserTokens } from './user-tokens.js';
@@ -95,8 +96,11 @@ export class Users {
         operatorTaken(error);
       }
       if (departmentIds !== undefined) await setUserDepartments(trx, id, departmentIds);
-      // Deactivation and a new password end every session and token at once.
-      if (input.active === false || passwordHash !== undefined) await deleteUserTokens(trx, id, input.active === false ? undefined : ['session', 'invite']);
+      // Deactivation and a new password end every session (API and console) and, on deactivation, every token at once.
+      if (input.active === false || passwordHash !== undefined) {
+        await deleteUserTokens(trx, id, input.active === false ? undefined : ['session', 'invite']);
+        await deleteUserSessions(trx, id);
+      }
     });
     return userView(await this.find(id));
   }

@@ -11,8 +11,8 @@ import type { Services } from '../services/index.js';
 import { errorPage } from './error-page.js';
 import { CSRF_FIELD, Layout } from './layout.js';
 import type { NavEntry } from './nav.js';
-import type { ConsoleContext, ConsoleEnv, ConsolePage, Render } from './page.js';
-import { loginPage } from './pages/login.js';
+import { mayOpen, type ConsoleContext, type ConsoleEnv, type ConsolePage, type Render } from './page.js';
+import { invitePage, loginPage } from './pages/login.js';
 import { overviewPage } from './pages/overview.js';
 import { communicationsPage } from './pages/communications.js';
 import { customFieldsPage } from './pages/custom-fields.js';
@@ -22,6 +22,7 @@ import { sourcesPage } from './pages/sources.js';
 import { crmPage } from './pages/crm.js';
 import { staticAssets } from './static-assets.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/passwords.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
 export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage];
@@ -41,11 +42,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 export function consoleApp(deps: ConsoleDeps) {
   const { services, version } = deps;
   const app = new Hono<ConsoleEnv>();
-  const nav: NavEntry[] = CONSOLE_PAGES.map((p) => ({ href: `/console${p.path}`, label: p.label }));
+  // The navigation shows the pages the session's role may open.
+  const navOf = (c: ConsoleContext): NavEntry[] => {
+    const session = c.var.session;
+    return session ? CONSOLE_PAGES.filter((p) => mayOpen(p, session)).map((p) => ({ href: `/console${p.path}`, label: p.label })) : [];
+  };
 
   const render: Render = (c, title, content, status = 200) =>
     c.html(
-      <Layout title={title} nav={nav} current={c.req.path} csrf={c.var.session?.csrfToken} version={version}>
+      <Layout title={title} nav={navOf(c)} current={c.req.path} csrf={c.var.session?.csrfToken} version={version}>
         {content}
       </Layout>,
       status,
@@ -88,37 +93,66 @@ export function consoleApp(deps: ConsoleDeps) {
   });
   app.route('/static', staticAssets(version));
 
-  // Sign-in: a form with its own CSRF cookie (there is no session yet).
-  app.get('/login', (c) => {
-    const token = randomBytes(18).toString('base64url');
-    setCookie(c, LOGIN_COOKIE, token, cookieOptions(c, 600));
-    return render(c, 'Sign in', loginPage({ csrf: token, next: safeNext(c.req.query('next')) }));
-  });
+  // Sign-in and invite forms carry their own CSRF cookie (there is no session yet).
+  const freshLoginCookie = (c: ConsoleContext) => {
+    const csrf = randomBytes(18).toString('base64url');
+    setCookie(c, LOGIN_COOKIE, csrf, cookieOptions(c, 600));
+    return csrf;
+  };
+  app.get('/login', (c) => render(c, 'Sign in', loginPage({ csrf: freshLoginCookie(c), next: safeNext(c.req.query('next')) })));
   // A post without the form's cookie is refused before its body is read.
   const loginCookie: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
     if (!getCookie(c, LOGIN_COOKIE)) return errorPage(c, render, 403, 'The sign-in form expired; open it again.');
     await next();
   };
+  const signedIn = (c: ConsoleContext, opened: { token: string }, next: string) => {
+    deleteCookie(c, LOGIN_COOKIE, { path: '/console' });
+    setCookie(c, SESSION_COOKIE, opened.token, cookieOptions(c, services.consoleSessions.ttlSeconds));
+    return c.redirect(next, 303);
+  };
+  // Email and password sign a user in; the admin token (when given) signs the owner in.
   app.post('/login', loginCookie, formBody, async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
     if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, 'The sign-in form expired; open it again.');
-    const token = typeof form.token === 'string' ? form.token.trim() : '';
-    let signedIn;
+    const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+    const token = text('token').trim();
+    const email = text('email').trim();
     try {
-      signedIn = await services.consoleSessions.signIn(token, c.var.clientAddress);
+      const opened = token ? await services.consoleSessions.signIn(token, c.var.clientAddress) : await services.consoleSessions.signInUser(email, text('password'), c.var.clientAddress);
+      return signedIn(c, opened, next);
     } catch (error) {
       const status = errorPage.statusOf(error);
       if (status !== 401 && status !== 429) throw error;
       if (status === 429) c.header('retry-after', String((error as { retryAfterSeconds: number }).retryAfterSeconds));
-      const csrf = randomBytes(18).toString('base64url');
-      setCookie(c, LOGIN_COOKIE, csrf, cookieOptions(c, 600));
-      const message = status === 429 ? (error as Error).message : 'That is not the admin token.';
-      return render(c, 'Sign in', loginPage({ csrf, next, error: message }), status);
+      const message = status === 429 ? (error as Error).message : token ? 'That is not the admin token.' : 'Wrong email or password.';
+      return render(c, 'Sign in', loginPage({ csrf: freshLoginCookie(c), next, error: message, email }), status);
     }
-    deleteCookie(c, LOGIN_COOKIE, { path: '/console' });
-    setCookie(c, SESSION_COOKIE, signedIn.token, cookieOptions(c, services.consoleSessions.ttlSeconds));
-    return c.redirect(next, 303);
+  });
+
+  // An invite link: the invited user sets a password and is signed in (the link is used up).
+  const INVITE = /^esi_[\w-]{43}$/;
+  app.get('/invite/:token', async (c) => {
+    const invite = c.req.param('token');
+    if (!INVITE.test(invite) || !(await services.userAuth.inviteIsLive(invite))) return errorPage(c, render, 404, 'This invite is unknown, used or expired; ask your admin for a new one.');
+    return render(c, 'Set your password', invitePage({ csrf: freshLoginCookie(c), action: `/console/invite/${invite}` }));
+  });
+  app.post('/invite/:token', loginCookie, formBody, async (c) => {
+    const invite = c.req.param('token');
+    const form = await c.req.parseBody();
+    if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, 'The form expired; open the invite link again.');
+    if (!INVITE.test(invite)) return errorPage(c, render, 404, 'This invite is unknown, used or expired; ask your admin for a new one.');
+    const password = typeof form.password === 'string' ? form.password : '';
+    if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+      return render(c, 'Set your password', invitePage({ csrf: freshLoginCookie(c), action: `/console/invite/${invite}`, error: `The password needs ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.` }), 422);
+    }
+    try {
+      const user = await services.userAuth.setPasswordByInvite(invite, password);
+      return signedIn(c, await services.consoleSessions.open(user.id), '/console');
+    } catch (error) {
+      if (errorPage.statusOf(error) !== 422) throw error;
+      return errorPage(c, render, 404, 'This invite is unknown, used or expired; ask your admin for a new one.');
+    }
   });
 
   // Everything else needs a session; forms also need its CSRF token.
@@ -152,8 +186,16 @@ export function consoleApp(deps: ConsoleDeps) {
     deleteCookie(c, SESSION_COOKIE, { path: '/console' });
     return c.redirect('/console/login', 303);
   });
-  app.get('/', (c) => c.redirect(`/console${CONSOLE_PAGES[0]!.path}`, 303));
-  for (const page of CONSOLE_PAGES) app.route(page.path, page.routes({ services, render }));
+  app.get('/', (c) => {
+    const first = CONSOLE_PAGES.find((p) => mayOpen(p, c.var.session));
+    return first ? c.redirect(`/console${first.path}`, 303) : errorPage(c, render, 403, 'Your role has no console pages yet.');
+  });
+  for (const page of CONSOLE_PAGES) {
+    const gate: MiddlewareHandler<ConsoleEnv> = async (c, next) => (mayOpen(page, c.var.session) ? next() : errorPage(c, render, 403, 'Your role cannot open this page.'));
+    app.use(page.path, gate);
+    app.use(`${page.path}/*`, gate);
+    app.route(page.path, page.routes({ services, render }));
+  }
   app.all('*', (c) => errorPage(c, render, 404, 'No such page.'));
   return app;
 }

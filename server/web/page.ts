@@ -5,6 +5,7 @@ import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, Unauthorized } from '../domain/errors.js';
+import type { Role } from '../domain/principal.js';
 import type { Services } from '../services/index.js';
 import type { ConsoleSession } from '../services/console-sessions.js';
 import type { FieldErrors } from './fields.js';
@@ -24,7 +25,15 @@ export interface PageDeps {
 export interface ConsolePage {
   path: string;
   label: string;
+  /** Who may open it (the admin token counts as admin); admins only when not given. */
+  roles?: readonly Role[];
   routes: (deps: PageDeps) => Hono<ConsoleEnv>;
+}
+
+/** Whether the session's principal may open the page. */
+export function mayOpen(page: ConsolePage, session: ConsoleSession): boolean {
+  const role = session.principal.type === 'user' ? session.principal.role : 'admin';
+  return (page.roles ?? ['admin']).includes(role);
 }
 
 /** The posted form's text fields (files and the CSRF token left out; repeated names keep the last); 422 for a NUL in any. */

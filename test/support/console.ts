@@ -1,4 +1,4 @@
-// Signs in to the admin console through its own forms (app.request), keeping the cookies and the CSRF token.
+// Signs in to the console through its own forms (app.request), keeping the cookies and the CSRF token.
 import { ADMIN_TOKEN, type TestContext } from './context.js';
 
 export interface ConsoleClient {
@@ -20,12 +20,14 @@ export async function openLogin(ctx: TestContext): Promise<{ cookie: string; csr
   return { cookie: cookieOf(res, 'earshot_login')!, csrf: csrfIn(await res.text())! };
 }
 
-export async function signIn(ctx: TestContext, token = ADMIN_TOKEN): Promise<ConsoleClient> {
+/** Signs in with the admin token (the owner) or a user's email and password. */
+export async function signIn(ctx: TestContext, credentials: string | { email: string; password: string } = ADMIN_TOKEN): Promise<ConsoleClient> {
   const login = await openLogin(ctx);
+  const fields = typeof credentials === 'string' ? { token: credentials } : credentials;
   const res = await ctx.app.request('/console/login', {
     method: 'POST',
     headers: { cookie: login.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: login.csrf, token, next: '/console' }).toString(),
+    body: new URLSearchParams({ _csrf: login.csrf, ...fields, next: '/console' }).toString(),
   });
   if (res.status !== 303) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
   const cookie = cookieOf(res, 'earshot_session')!;

@@ -5,9 +5,10 @@ import type { Executor } from './executor.js';
 export interface ConsoleSessionRow {
   csrf_token: string;
   expires_at: Date;
+  user_id: string | null;
 }
 
-export async function insertSession(db: Executor, values: { token_hash: string; csrf_token: string; expires_at: Date }): Promise<void> {
+export async function insertSession(db: Executor, values: { token_hash: string; csrf_token: string; expires_at: Date; user_id: string | null }): Promise<void> {
   await db.insertInto('console_sessions').values(values).execute();
 }
 
@@ -15,10 +16,15 @@ export async function insertSession(db: Executor, values: { token_hash: string; 
 export async function findSession(db: Executor, tokenHash: string): Promise<ConsoleSessionRow | undefined> {
   return db
     .selectFrom('console_sessions')
-    .select(['csrf_token', 'expires_at'])
+    .select(['csrf_token', 'expires_at', 'user_id'])
     .where('token_hash', '=', tokenHash)
     .where('expires_at', '>', sql<Date>`now()`)
     .executeTakeFirst();
+}
+
+/** Ends every console session of a user (deactivation, a new password). */
+export async function deleteUserSessions(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom('console_sessions').where('user_id', '=', userId).execute();
 }
 
 export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {
