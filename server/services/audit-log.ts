@@ -19,6 +19,8 @@ export interface AuditRequest {
 /** Records entries for one request; the http layer makes one per request (`c.var.audit`). */
 export interface RequestAudit {
   record(action: AuditAction, target?: AuditTarget, details?: Record<string, unknown>, actor?: AuditActor): Promise<void>;
+  /** `recording.played`, once per actor and recording per 10 minutes (a player's Range requests are one playback). */
+  recordPlayback(recording: AuditTarget): Promise<void>;
 }
 
 export interface AuditEntryView {
@@ -46,10 +48,14 @@ export type AuditWriter = (entries: NewAuditEntry[]) => Promise<void>;
 
 const CSV_COLUMNS = ['id', 'at', 'actor_type', 'actor_id', 'actor_email', 'action', 'target_type', 'target_id', 'ip', 'user_agent', 'details'];
 const CSV_PAGE = 1000;
+const PLAYBACK_WINDOW_MS = 10 * 60_000;
+const PLAYBACK_KEYS_LIMIT = 50_000;
 const VERIFY_PAGE = 5000;
 
 export class AuditLog {
   private readonly writer: GroupCommitter<NewAuditEntry, void>;
+  /** Until when a playback by actor and recording is already recorded. */
+  private readonly playedUntil = new Map<string, number>();
 
   constructor(
     private readonly db: Executor,
@@ -72,6 +78,29 @@ export class AuditLog {
   /** Resolves once the entry is committed. */
   record(request: AuditRequest, action: AuditAction, target?: AuditTarget, details: Record<string, unknown> = {}): Promise<void> {
     return this.writer.submit({ id: randomUUID(), at: new Date(), actor: request.actor, action, target: target ?? null, ip: request.ip, userAgent: request.userAgent, details });
+  }
+
+  /**
+   * `recording.played` unless the same actor (a signed URL's: the same address and user agent) played the
+   * recording within the last 10 minutes. The window is taken before the write, so concurrent Range
+   * requests of one player make one entry.
+   */
+  async recordPlayback(request: AuditRequest, recording: AuditTarget): Promise<void> {
+    const who = request.actor.id ?? `${request.ip} ${request.userAgent}`;
+    const key = `${request.actor.type}\n${who}\n${recording.type}\n${recording.id}`;
+    const now = Date.now();
+    if ((this.playedUntil.get(key) ?? 0) > now) return;
+    if (this.playedUntil.size >= PLAYBACK_KEYS_LIMIT) {
+      for (const [k, until] of this.playedUntil) if (until <= now) this.playedUntil.delete(k);
+      if (this.playedUntil.size >= PLAYBACK_KEYS_LIMIT) this.playedUntil.clear();
+    }
+    this.playedUntil.set(key, now + PLAYBACK_WINDOW_MS);
+    try {
+      await this.record(request, 'recording.played', recording);
+    } catch (error) {
+      this.playedUntil.delete(key);
+      throw error;
+    }
   }
 
   async list(query: AuditQuery): Promise<{ items: AuditEntryView[]; next_cursor: string | null }> {

@@ -119,7 +119,7 @@ export function consoleApp(deps: ConsoleDeps) {
     const token = text('token').trim();
     const email = text('email').trim();
     try {
-      const opened = token ? await services.consoleSessions.signIn(token, c.var.clientAddress) : await services.consoleSessions.signInUser(email, text('password'), c.var.clientAddress);
+      const opened = token ? await services.consoleSessions.signIn(token, c.var.clientAddress) : await services.consoleSessions.signInUser(email, text('password'), c.var.clientAddress, c.var.audit);
       return signedIn(c, opened, next);
     } catch (error) {
       const status = errorPage.statusOf(error);
@@ -165,6 +165,7 @@ export function consoleApp(deps: ConsoleDeps) {
         return errorPage(c, render, 401, 'Sign in first.');
       }
       c.set('session', session);
+      c.set('principal', session.principal);
       c.set('sessionToken', token);
       await next();
     }),

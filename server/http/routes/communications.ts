@@ -24,7 +24,9 @@ export function communicationRoutes(communications: Communications) {
     }),
   );
   app.post('/search', jsonBody(SearchRequestSchema), async (c) => {
-    return c.json(await communications.search(c.get('body')));
+    const found = await communications.search(c.get('body'));
+    await c.var.audit.record('search.performed', undefined, { request: c.get('body'), returned: found.items.length });
+    return c.json(found);
   });
 
   app.openAPIRegistry.registerPath(
@@ -41,7 +43,9 @@ export function communicationRoutes(communications: Communications) {
   app.get('/:id', async (c) => {
     const id = IdParam.safeParse(c.req.param());
     if (!id.success) throw new NotFound('communication', 'communication_not_found');
-    return c.json(await communications.get(id.data.id));
+    const communication = await communications.get(id.data.id);
+    await c.var.audit.record('communication.viewed', { type: 'communication', id: id.data.id });
+    return c.json(communication);
   });
 
   return app;

@@ -23,6 +23,7 @@ export async function communicationView(c: ConsoleContext, services: Services, r
   const id = c.req.param('id') ?? '';
   if (!UUID.test(id)) throw new NotFound('communication', 'communication_not_found');
   const [detail, fields] = await Promise.all([services.communications.get(id.toLowerCase()), services.customFields.list()]);
+  await c.var.audit.record('communication.viewed', { type: 'communication', id: detail.id });
   // The session tags this communication's integration may use: its own and the shared ones.
   const dictionary = await services.clients.listTags(integrationScope(detail.integration_id), 'session');
   const card = await clientCardOf(services, detail);
