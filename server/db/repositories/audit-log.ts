@@ -39,7 +39,7 @@ export async function appendAuditEntries(db: Executor, entries: NewAuditEntry[])
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('earshot.audit_log'))`.execute(trx);
     const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    let seq = head?.seq ?? 0;
+    let seq = Number(head?.seq ?? 0);
     let prevHash = head?.hash ?? GENESIS_HASH;
     const rows = entries.map((entry) => {
       seq += 1;
@@ -80,13 +80,16 @@ export async function listAuditEntries(db: Executor, filter: AuditFilter, limit:
   if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('at', '<', filter.to);
   if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
-  return query.orderBy('seq', 'desc').limit(limit).execute();
+  return withNumericSeq(await query.orderBy('seq', 'desc').limit(limit).execute());
 }
 
 /** Entries after `afterSeq` in chain order, for verification. */
 export async function auditEntriesAfter(db: Executor, afterSeq: number, limit: number): Promise<AuditRow[]> {
-  return db.selectFrom('audit_log').select(COLUMNS).where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(limit).execute();
+  return withNumericSeq(await db.selectFrom('audit_log').select(COLUMNS).where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(limit).execute());
 }
+
+/** bigint comes back as a string where the pg INT8 parser is not set (a pool other than db/database.ts's). */
+const withNumericSeq = (rows: AuditRow[]): AuditRow[] => rows.map((row) => ({ ...row, seq: Number(row.seq) }));
 
 export async function countAuditEntries(db: Executor): Promise<number> {
   const row = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
