@@ -109,8 +109,23 @@ export class AuditLog {
     return { items: page.map(entryView), next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.seq) : null };
   }
 
-  /** The matching entries as CSV (a header line, then newest first), page by page. */
-  async *csv(filter: Omit<AuditFilter, 'beforeSeq'>): AsyncGenerator<string> {
+  /** The matching entries as a CSV download (a header line, then newest first), read page by page as it is sent. */
+  csv(filter: Omit<AuditFilter, 'beforeSeq'>): ReadableStream<Uint8Array> {
+    const chunks = this.csvChunks(filter);
+    const encoder = new TextEncoder();
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    });
+  }
+
+  private async *csvChunks(filter: Omit<AuditFilter, 'beforeSeq'>): AsyncGenerator<string> {
     yield stringify([CSV_COLUMNS]);
     let beforeSeq: number | undefined;
     for (;;) {

@@ -20,12 +20,13 @@ import { integrationsPage } from './pages/integrations.js';
 import { operatorsPage } from './pages/operators.js';
 import { sourcesPage } from './pages/sources.js';
 import { crmPage } from './pages/crm.js';
+import { auditLogPage } from './pages/audit-log.js';
 import { staticAssets } from './static-assets.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/passwords.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
-export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage];
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage, auditLogPage];
 
 export interface ConsoleDeps {
   services: Services;

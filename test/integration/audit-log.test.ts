@@ -185,6 +185,26 @@ describe('GET /api/v1/admin/audit_log', () => {
   });
 });
 
+describe('console Audit log page', () => {
+  it('lists filtered entries with a CSV link, answers 422 for a bad filter, and is for admins only', async () => {
+    const owner = await signIn(ctx);
+    const page = await owner.get('/console/audit-log?action=login.failed&actor=&from=');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('nobody@cc.example');
+    expect(html).toContain('192.0.2.10');
+    expect(html).not.toContain('communication.viewed</td>');
+    expect(html).toContain('href="/console/audit-log/export.csv?action=login.failed"');
+    const csv = await owner.get('/console/audit-log/export.csv?action=login.failed');
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((parse(await csv.text(), { columns: true }) as unknown[]).length).toBe(2);
+    expect((await owner.get('/console/audit-log?from=tomorrow')).status).toBe(422);
+    const supervisor = await signIn(ctx, { email: 'op-sup@cc.example', password: 'correct horse battery' });
+    expect((await supervisor.get('/console/audit-log')).status).toBe(403);
+    expect((await supervisor.get('/console/audit-log/export.csv')).status).toBe(403);
+  });
+});
+
 describe('append-only and the hash chain', () => {
   const verifyCli = () =>
     spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], {
