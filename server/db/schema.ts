@@ -323,6 +323,24 @@ export interface UserDepartmentsTable {
   department_id: string;
 }
 
+/** Append-only (migration 0024): inserted by the audit writer only, never updated or deleted. */
+export interface AuditLogTable {
+  seq: number;
+  id: string;
+  at: Date;
+  actor_type: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string;
+  user_agent: string;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface UserTokensTable {
   id: Generated<string>;
   user_id: string;
@@ -383,6 +401,7 @@ export interface Database {
   user_tokens: UserTokensTable;
   recording_links: RecordingLinksTable;
   recording_link_opens: RecordingLinkOpensTable;
+  audit_log: AuditLogTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

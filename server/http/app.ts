@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { AddressList } from '../domain/client-address.js';
 import { adminAuth, adminOrIntegrationAuth, integrationQueryScope, readerAuth, userAuth } from './auth.js';
+import { auditMiddleware, settingsChangeAudit } from './audit.js';
 import { clientAddressMiddleware } from './client-address.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { handleError, respondError } from './errors.js';
@@ -30,6 +31,7 @@ import { crmConnectorRoutes, crmDeliveryRoutes } from './routes/admin-crm.js';
 import { recordingLinkRoutes } from './routes/admin-recording-links.js';
 import { clientAdminRoutes, clientRoutes } from './routes/clients.js';
 import { userRoutes } from './routes/admin-users.js';
+import { auditLogRoutes } from './routes/admin-audit-log.js';
 import { meRoutes } from './routes/me.js';
 import { signInRoutes } from './routes/sign-in.js';
 
@@ -73,6 +75,8 @@ export function createApp(deps: AppDeps) {
   app.use(metrics.middleware);
   registerSourceMetrics(metrics.registry, services.pullSources.runs);
   app.use(clientAddressMiddleware(new AddressList(deps.trustedProxies ?? [])));
+  app.use(auditMiddleware(services.auditLog));
+  app.use(settingsChangeAudit());
   // NUL characters in a path or query would reach Postgres (the console checks its own URLs).
   const storableUrl: MiddlewareHandler = async (c, next) => {
     assertStorableUrl(c.req.url);
@@ -107,6 +111,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/custom_fields', customFieldRoutes(services.customFields));
   // People, roles and access (issue 17).
   app.route('/api/v1/admin/users', userRoutes(services.users, services.userImport));
+  app.route('/api/v1/admin', auditLogRoutes(services.auditLog));
   app.route('/api/v1/auth', signInRoutes(services.userAuth, services.userTokens));
   app.route('/api/v1/me', meRoutes(services.users, services.userTokens));
   app.route(

@@ -7,6 +7,7 @@ import * as repo from '../db/repositories/console-sessions.js';
 import type { Executor } from '../db/repositories/executor.js';
 import type { Principal } from '../domain/principal.js';
 import type { AdminAuth } from './admin-auth.js';
+import type { RequestAudit } from './audit-log.js';
 import type { UserAuth } from './user-auth.js';
 
 export interface ConsoleSessionSettings {
@@ -41,8 +42,8 @@ export class ConsoleSessions {
   }
 
   /** Checks a user's email and password and opens a session for the user. */
-  async signInUser(email: string, password: string, client: string): Promise<{ token: string; session: ConsoleSession }> {
-    const user = await this.userAuth.verify(email, password, client);
+  async signInUser(email: string, password: string, client: string, audit: RequestAudit): Promise<{ token: string; session: ConsoleSession }> {
+    const user = await this.userAuth.verify(email, password, client, audit);
     return this.open(user.id);
   }
 

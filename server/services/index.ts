@@ -1,6 +1,7 @@
 // Builds every service over one database; the composition root and the tests both use it.
 import type { Executor } from '../db/repositories/executor.js';
 import { AdminAuth } from './admin-auth.js';
+import { AuditLog, type AuditWriter } from './audit-log.js';
 import { AuthFailures, type AuthFailureSettings } from './auth-failures.js';
 import { CallIngest, type CallIngestOptions } from './call-ingest.js';
 import { ChatIngest } from './chat-ingest.js';
@@ -52,6 +53,8 @@ export interface ServiceSettings {
   userTokens?: UserTokenSettings;
   /** Outbound limits of CRM pushes (default: public destinations only, 20 s, 256 KB answers). */
   crm?: CrmDeliverySettings;
+  /** How audit entries are written: appended to the audit_log chain when not given (benches pass AuditLog.discard). */
+  auditWriter?: AuditWriter;
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
@@ -75,6 +78,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const userAuth = new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures));
   const recordingLinks = new RecordingLinks(db, recordings, settings.secretKey, settings.publicUrl);
   return {
+    auditLog: new AuditLog(db, settings.auditWriter),
     users,
     userTokens,
     userImport: new UserImport(db, users),

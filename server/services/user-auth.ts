@@ -9,6 +9,7 @@ import type { Executor } from '../db/repositories/executor.js';
 import { findUser, findUserForLogin, updateUser, type UserRecord } from '../db/repositories/users.js';
 import { deleteUserTokens } from '../db/repositories/user-tokens.js';
 import { operatorIdsInDepartmentTrees } from '../db/repositories/operators.js';
+import type { RequestAudit } from './audit-log.js';
 import type { AuthFailures } from './auth-failures.js';
 import type { UserTokens } from './user-tokens.js';
 import { userView, type UserView } from './users.js';
@@ -32,22 +33,24 @@ export class UserAuth {
   ) {}
 
   /** The active user with this email and password (the API and the console sign in through it). */
-  async verify(email: string, password: string, client: string): Promise<UserRecord> {
+  async verify(email: string, password: string, client: string, audit: RequestAudit): Promise<UserRecord> {
     const key = `login ${client}`;
     const failures = await this.failures.assertNotLocked(key);
     const row = await findUserForLogin(this.db, email);
     const matches = await passwordMatches(password, row?.active ? row.password_hash : null);
     if (!row || !matches) {
       await this.failures.failed(key);
+      await audit.record('login.failed', row ? { type: 'user', id: row.id } : undefined, { email }, { type: 'user', id: row?.id ?? null, email });
       throw new Unauthorized('invalid_credentials', 'wrong email or password');
     }
     await this.failures.succeeded(key, failures);
+    await audit.record('login.succeeded', { type: 'user', id: row.id }, {}, { type: 'user', id: row.id, email: row.email });
     return row;
   }
 
   /** Checks email and password; returns the user and a new session token. */
-  async login(email: string, password: string, client: string): Promise<{ user: UserView; token: string }> {
-    const row = await this.verify(email, password, client);
+  async login(email: string, password: string, client: string, audit: RequestAudit): Promise<{ user: UserView; token: string }> {
+    const row = await this.verify(email, password, client, audit);
     return { user: userView(row), token: await this.tokens.session(row.id) };
   }
 

@@ -20,12 +20,13 @@ import { integrationsPage } from './pages/integrations.js';
 import { operatorsPage } from './pages/operators.js';
 import { sourcesPage } from './pages/sources.js';
 import { crmPage } from './pages/crm.js';
+import { auditLogPage } from './pages/audit-log.js';
 import { staticAssets } from './static-assets.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/passwords.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
-export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage];
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage, auditLogPage];
 
 export interface ConsoleDeps {
   services: Services;
@@ -119,7 +120,7 @@ export function consoleApp(deps: ConsoleDeps) {
     const token = text('token').trim();
     const email = text('email').trim();
     try {
-      const opened = token ? await services.consoleSessions.signIn(token, c.var.clientAddress) : await services.consoleSessions.signInUser(email, text('password'), c.var.clientAddress);
+      const opened = token ? await services.consoleSessions.signIn(token, c.var.clientAddress) : await services.consoleSessions.signInUser(email, text('password'), c.var.clientAddress, c.var.audit);
       return signedIn(c, opened, next);
     } catch (error) {
       const status = errorPage.statusOf(error);
@@ -165,6 +166,7 @@ export function consoleApp(deps: ConsoleDeps) {
         return errorPage(c, render, 401, 'Sign in first.');
       }
       c.set('session', session);
+      c.set('principal', session.principal);
       c.set('sessionToken', token);
       await next();
     }),

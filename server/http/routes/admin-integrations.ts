@@ -51,7 +51,9 @@ export function integrationRoutes(integrations: Integrations) {
   app.post('/:id/rotate_token', async (c) => {
     const id = IdParam.safeParse(c.req.param());
     if (!id.success) throw new NotFound('integration', 'integration_not_found');
-    return c.json(await integrations.rotateToken(id.data.id));
+    const rotated = await integrations.rotateToken(id.data.id);
+    await c.var.audit.record('integration.token_rotated', { type: 'integration', id: id.data.id });
+    return c.json(rotated);
   });
 
   return app;

@@ -24,7 +24,11 @@ export function userRoutes(users: Users, importer: UserImport) {
       responses: { 201: json(CreatedUserSchema, 'Created'), ...errorResponses(400, 401, 403, 409, 422) },
     }),
   );
-  app.post('/', jsonBody(CreateUserSchema), async (c) => c.json(await users.create(c.get('body')), 201));
+  app.post('/', jsonBody(CreateUserSchema), async (c) => {
+    const user = await users.create(c.get('body'));
+    await c.var.audit.record('user.created', { type: 'user', id: user.id }, { email: user.email, role: user.role });
+    return c.json(user, 201);
+  });
 
   app.openAPIRegistry.registerPath(
     createRoute({
@@ -66,7 +70,11 @@ export function userRoutes(users: Users, importer: UserImport) {
       responses: { 200: json(UserSchema, 'Changed'), ...errorResponses(400, 401, 403, 404, 409, 422) },
     }),
   );
-  app.patch('/:id', jsonBody(PatchUserSchema), async (c) => c.json(await users.patch(c.req.param('id'), c.get('body'))));
+  app.patch('/:id', jsonBody(PatchUserSchema), async (c) => {
+    const user = await users.patch(c.req.param('id'), c.get('body'));
+    await c.var.audit.record('user.updated', { type: 'user', id: user.id }, { changed: Object.keys(c.get('body')) });
+    return c.json(user);
+  });
 
   app.openAPIRegistry.registerPath(
     createRoute({
@@ -79,7 +87,11 @@ export function userRoutes(users: Users, importer: UserImport) {
       responses: { 200: json(UserImportReportSchema, 'Per-line report'), ...errorResponses(400, 401, 403, 413, 422) },
     }),
   );
-  app.post('/import', async (c) => c.json(await importer.importCsv(await readCsv(c))));
+  app.post('/import', async (c) => {
+    const report = await importer.importCsv(await readCsv(c));
+    await c.var.audit.record('user.created', undefined, { via: 'csv_import', created: report.created, updated: report.updated, emails: report.invites.map((i) => i.email) });
+    return c.json(report);
+  });
 
   return app;
 }

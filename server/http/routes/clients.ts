@@ -60,7 +60,11 @@ export function clientRoutes(clients: Clients) {
   app.delete('/clients/:client_id/tags/:tag', async (c) => c.json(await clients.tagClient(scopeOf(c), c.req.param('client_id'), c.req.param('tag'), false)));
 
   route(app, { method: 'get', path: '/clients/{client_id}', summary: 'The client card: attributes, tags, phones, clients sharing a phone, recent calls and chats', request: { params: z.object({ client_id: param('client_id') }) }, responses: { 200: anyJson('The card'), ...errorResponses(401, 404, 422) } });
-  app.get('/clients/:client_id', async (c) => c.json(await clients.card(scopeOf(c), c.req.param('client_id'))));
+  app.get('/clients/:client_id', async (c) => {
+    const card = await clients.card(scopeOf(c), c.req.param('client_id'));
+    await c.var.audit.record('client.viewed', { type: 'client', id: card.id });
+    return c.json(card);
+  });
 
   route(app, { method: 'post', path: '/communications/{id}/tags', summary: 'Put a session tag on a call or chat', request: { params: z.object({ id: param('id') }), body: { required: true, content: { 'application/json': { schema: TagSchema } } } }, responses: { 200: anyJson('{id, tags}'), ...errorResponses(400, 401, 404, 422) } });
   app.post('/communications/:id/tags', jsonBody(TagSchema), async (c) => c.json(await clients.tagCommunication(scopeOf(c), c.req.param('id'), c.get('body').tag, true)));

@@ -25,7 +25,9 @@ export function communicationRoutes(communications: Communications) {
     }),
   );
   app.post('/search', jsonBody(SearchRequestSchema), async (c) => {
-    return c.json(await communications.search(scopeOf(c), c.get('body')));
+    const found = await communications.search(scopeOf(c), c.get('body'));
+    await c.var.audit.record('search.performed', undefined, { request: c.get('body'), returned: found.items.length });
+    return c.json(found);
   });
 
   app.openAPIRegistry.registerPath(
@@ -42,7 +44,9 @@ export function communicationRoutes(communications: Communications) {
   app.get('/:id', async (c) => {
     const id = IdParam.safeParse(c.req.param());
     if (!id.success) throw new NotFound('communication', 'communication_not_found');
-    return c.json(await communications.get(scopeOf(c), id.data.id));
+    const communication = await communications.get(scopeOf(c), id.data.id);
+    await c.var.audit.record('communication.viewed', { type: 'communication', id: id.data.id });
+    return c.json(communication);
   });
 
   return app;

@@ -36,7 +36,9 @@ export function meRoutes(users: Users, tokens: UserTokens) {
   );
   app.post('/tokens', jsonBody(CreateTokenSchema), async (c) => {
     const { name, expires_in_days } = c.get('body');
-    return c.json(await tokens.createPersonal(me(c), name, expires_in_days), 201);
+    const token = await tokens.createPersonal(me(c), name, expires_in_days);
+    await c.var.audit.record('token.created', { type: 'user_token', id: token.id }, { name, expires_in_days });
+    return c.json(token, 201);
   });
 
   app.openAPIRegistry.registerPath(

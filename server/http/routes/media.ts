@@ -42,7 +42,9 @@ export function mediaRoutes(recordings: Recordings, links: RecordingLinks) {
     const expires = Number(c.req.query('expires'));
     if (!Number.isSafeInteger(expires)) throw new Forbidden('invalid_signature', 'the media URL signature is wrong');
     const playback = await recordings.playback(id.toLowerCase(), expires, c.req.query('sig') ?? '');
-    return respond(c, playback);
+    const response = respond(c, playback);
+    if (c.req.method === 'GET' && response.status < 300) await c.var.audit.recordPlayback({ type: 'recording', id: playback.media.id });
+    return response;
   });
 
   app.openAPIRegistry.registerPath(

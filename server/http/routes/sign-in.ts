@@ -25,7 +25,7 @@ export function signInRoutes(auth: UserAuth, tokens: UserTokens) {
   );
   app.post('/login', jsonBody(LoginSchema), async (c) => {
     const { email, password } = c.get('body');
-    return c.json(await auth.login(email, password, c.var.clientAddress));
+    return c.json(await auth.login(email, password, c.var.clientAddress, c.var.audit));
   });
 
   app.openAPIRegistry.registerPath(

@@ -24,6 +24,7 @@ export async function communicationView(c: ConsoleContext, services: Services, r
   if (!UUID.test(id)) throw new NotFound('communication', 'communication_not_found');
   const scope = await consoleScope(c, services);
   const [detail, fields] = await Promise.all([services.communications.get(scope, id.toLowerCase()), services.customFields.list()]);
+  await c.var.audit.record('communication.viewed', { type: 'communication', id: detail.id });
   // The session tags this communication's integration may use: its own and the shared ones.
   const dictionary = await services.clients.listTags(integrationScope(detail.integration_id), 'session');
   const card = await clientCardOf(services, scope, detail);

@@ -33,6 +33,7 @@ export const communicationsPage: ConsolePage = {
       if (Object.keys(errors).length === 0) {
         try {
           result = await services.communications.search(await consoleScope(c, services), request);
+          await c.var.audit.record('search.performed', undefined, { request, returned: result.items.length });
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           errors = { '': error.message };

@@ -36,6 +36,7 @@ export const integrationsPage: ConsolePage = {
       const id = c.req.param('id');
       if (!UUID.test(id)) throw new NotFound('integration', 'integration_not_found');
       const rotated = await services.integrations.rotateToken(id);
+      await c.var.audit.record('integration.token_rotated', { type: 'integration', id });
       return tokenPage(c, render, rotated, 'rotated', 200);
     });
     return app;
