@@ -43,6 +43,8 @@ type Access = keyof typeof ACCESS;
 
 /** Every operation of the document, classified. */
 const ROUTES: Record<string, Access> = {
+  'GET /api/v1/admin/audit_log': 'admin',
+  'GET /api/v1/admin/audit_log.csv': 'admin',
   'POST /api/v1/admin/integrations': 'admin',
   'GET /api/v1/admin/integrations': 'admin',
   'POST /api/v1/admin/integrations/{id}/rotate_token': 'admin',
