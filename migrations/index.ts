@@ -15,6 +15,7 @@ import * as m0015 from './0015_crm_delivery_progress.js';
 import * as m0017 from './0017_source_record_legs.js';
 import * as m0019 from './0019_integration_isolation.js';
 import * as m0022 from './0022_people.js';
+import * as m0025 from './0025_retention_erasure.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0017_source_record_legs': m0017,
   '0019_integration_isolation': m0019,
   '0022_people': m0022,
+  '0025_retention_erasure': m0025,
 };
 
 export const migrationProvider: MigrationProvider = {
