@@ -17,6 +17,8 @@ import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
 import { Recordings, type RecordingSettings } from './recordings.js';
+import { Erasure } from './erasure.js';
+import { Retention, type RetentionOptions } from './retention.js';
 import { PullSources, type PullOptions } from './pull-sources.js';
 import { openSource, type OpenSource } from '../sources/open-source.js';
 import type { MediaStore } from '../media/port.js';
@@ -50,6 +52,8 @@ export interface ServiceSettings {
   userTokens?: UserTokenSettings;
   /** Outbound limits of CRM pushes (default: public destinations only, 20 s, 256 KB answers). */
   crm?: CrmDeliverySettings;
+  /** Batch size and clock of the retention purge (default: 1,000 rows per transaction, the real clock). */
+  retention?: RetentionOptions;
 }
 
 export function createServices(db: Executor, settings: ServiceSettings) {
@@ -93,6 +97,8 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     searchIndex,
     searchSync,
     searchBackfill: new SearchBackfill(db, searchSync),
+    retention: new Retention(db, settings.recordings.store, settings.retention),
+    erasure: new Erasure(db, settings.recordings.store, searchSync, { secretKey: settings.secretKey, phoneRegion: settings.ingest?.phoneRegion }),
     jobRuns,
     consoleSessions: new ConsoleSessions(db, adminAuth, settings.secretKey, settings.consoleSessions),
     consoleOverview: new ConsoleOverview(db, health, pullSources, jobRuns, recordings),

@@ -85,8 +85,6 @@ export class Retention {
   constructor(
     private readonly db: Executor,
     private readonly store: MediaStore,
-    /** Called once per finished purge with its report: the audit log's `retention.purged` entry hooks in here. */
-    private readonly purged: (report: PurgeReport) => Promise<void>,
     options: RetentionOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 1000;
@@ -163,9 +161,16 @@ export class Retention {
     }
     counts.erasure_acts = await deleteExpiredActs(this.db, started);
     const result: PurgeReport = { dry_run: false, started_at: started.toISOString(), finished_at: this.now().toISOString(), counts };
-    await recordDetails(this.db, RETENTION_JOB, { last_purge: result });
-    await this.purged(result);
+    await this.recordPurged(result);
     return result;
+  }
+
+  /**
+   * The one place a finished purge is recorded (`retention.purged` with its counts): kept on the
+   * retention job's record, which the admin reads; the audit log's entry is written here too once it exists.
+   */
+  private async recordPurged(report: PurgeReport): Promise<void> {
+    await recordDetails(this.db, RETENTION_JOB, { action: 'retention.purged', ...report });
   }
 
   /** One short transaction: lock up to batchSize due rows (skipping locked ones), change them, remove their unlinked files. */
