@@ -10,7 +10,8 @@ export function retentionJob(retention: Retention): Job {
     schedule: '0 15 3 * * *',
     run: async () => {
       const report = await retention.purge();
-      return report ? { ...report.counts } : { skipped: 1 };
+      const counts: Record<string, number> = report ? { ...report.counts } : { skipped: 1 };
+      return counts;
     },
   };
 }
