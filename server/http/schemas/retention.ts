@@ -11,10 +11,25 @@ export const RetentionPeriodsSchema = z
   .transform((p) => ({ recordings_days: p.recordings_days ?? null, transcripts_days: p.transcripts_days ?? null, communications_days: p.communications_days ?? null }))
   .openapi('RetentionPeriods', { description: 'Days after a communication started that its recording, its transcript and message texts, and the communication itself are kept; null keeps forever.' });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Integration id → periods. Every own key of the body is checked first: zod's record leaves `__proto__`
+ * (an own key of parsed JSON) out silently, and a key the API ignored must not pass for one it took.
+ */
+const integrationPeriods = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (typeof value !== 'object' || value === null) return;
+    for (const key of Object.keys(value)) if (!UUID.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be an integration id (a UUID)' });
+  })
+  .pipe(z.record(z.uuid(), RetentionPeriodsSchema))
+  .openapi({ type: 'object', additionalProperties: { $ref: '#/components/schemas/RetentionPeriods' }, description: "Integration id → that integration's own periods (replacing the default for it)." });
+
 export const RetentionSettingsSchema = z
   .object({
     default: RetentionPeriodsSchema,
-    integrations: z.record(z.uuid(), RetentionPeriodsSchema).optional().openapi({ description: "Integration id → that integration's own periods (replacing the default for it)." }),
+    integrations: integrationPeriods.optional(),
   })
   .strict()
   .openapi('RetentionSettings');
