@@ -39,9 +39,9 @@ export async function recordingHash(ctx: TestContext, id: string): Promise<strin
   return row?.sha256 ?? null;
 }
 
-/** Uids the search API finds (after the index caught up) for a text query or a filter. */
-export async function searchUids(ctx: TestContext, body: Record<string, unknown>): Promise<string[]> {
-  await ctx.services.searchSync.drain();
+/** Uids the search API finds for a text query or a filter (after the outbox is drained, unless `drain` is false). */
+export async function searchUids(ctx: TestContext, body: Record<string, unknown>, drain = true): Promise<string[]> {
+  if (drain) await ctx.services.searchSync.drain();
   const res = await ctx.admin('POST', '/api/v1/communications/search', body);
   expect(res.status, await res.clone().text()).toBe(200);
   const result = (await res.json()) as { engine: string; items: Array<{ uid: string }> };
