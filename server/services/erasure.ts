@@ -37,7 +37,7 @@ interface Subject {
   value: string;
   integrationId: string | null;
   clientIds: string[];
-  phones: string[];
+  phone?: { e164: string | null; raw: string };
 }
 
 export interface ErasureOptions {
@@ -63,15 +63,14 @@ export class Erasure {
     if (matches.length === 0) throw new NotFound('client', 'client_not_found');
     if (matches.length > 1) throw new IntegrationRequired(`client "${externalId}" exists in several integrations; say which with ?integration_id=`);
     const client = matches[0]!;
-    return this.erase({ type: 'client', value: `${client.integration_id ?? ''}:${client.external_id}`, integrationId: client.integration_id, clientIds: [client.id], phones: [] }, principal);
+    return this.erase({ type: 'client', value: `${client.integration_id ?? ''}:${client.external_id}`, integrationId: client.integration_id, clientIds: [client.id] }, principal);
   }
 
   /** Erases every client holding this phone and every communication with it, in all integrations. */
   async erasePhone(phone: string, principal: Principal) {
     const { raw, e164 } = normalizePhone(phone.trim(), this.options.phoneRegion);
-    const phones = [...new Set([raw, ...(e164 ? [e164] : [])])];
-    const clientIds = await clientIdsWithPhone(this.db, phones);
-    return this.erase({ type: 'phone', value: e164 ?? raw, integrationId: null, clientIds, phones }, principal);
+    const clientIds = await clientIdsWithPhone(this.db, [...new Set([raw, ...(e164 ? [e164] : [])])]);
+    return this.erase({ type: 'phone', value: e164 ?? raw, integrationId: null, clientIds, phone: { e164, raw } }, principal);
   }
 
   async act(id: string) {
@@ -82,7 +81,7 @@ export class Erasure {
 
   private async erase(subject: Subject, principal: Principal) {
     const act = await this.db.transaction().execute(async (trx) => {
-      const rows = await lockCommunications(trx, subject.clientIds, subject.phones);
+      const rows = await lockCommunications(trx, subject.clientIds, subject.phone);
       const ids = rows.map((r) => r.id);
       const found = await countPersonalData(trx, subject.clientIds, ids);
       await anonymiseCommunications(trx, ids);

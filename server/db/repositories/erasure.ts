@@ -23,11 +23,14 @@ export async function clientIdsWithPhone(db: Executor, phones: string[]): Promis
   return rows.map((r) => r.id);
 }
 
-/** The communications of these clients or with this phone, locked for the erasure's transaction. */
-export async function lockCommunications(db: Executor, clientIds: string[], phones: string[]): Promise<Array<{ id: string; media_id: string | null }>> {
+/**
+ * The communications of these clients or with this phone, locked for the erasure's transaction. A valid
+ * number is matched by its E.164 form (indexed); one that is no valid number, as sent (a full scan, rare).
+ */
+export async function lockCommunications(db: Executor, clientIds: string[], phone: { e164: string | null; raw: string } | undefined): Promise<Array<{ id: string; media_id: string | null }>> {
+  const byPhone = phone === undefined ? sql`false` : phone.e164 !== null ? sql`client_phone_e164 = ${phone.e164}` : sql`client_phone_raw = ${phone.raw}`;
   const { rows } = await sql<{ id: string; media_id: string | null }>`
-    SELECT id, media_id FROM communications
-    WHERE client_id = ANY(${clientIds}::uuid[]) OR client_phone_e164 = ANY(${phones}::text[]) OR client_phone_raw = ANY(${phones}::text[])
+    SELECT id, media_id FROM communications WHERE client_id = ANY(${clientIds}::uuid[]) OR ${byPhone}
     FOR UPDATE`.execute(db);
   return rows;
 }
