@@ -22,7 +22,7 @@ runCli(async () => {
     process.stdout.write(
       `${verb} ${c.communications} communications, ${dryRun ? 'would remove' : 'removed'} ${c.recordings} recordings` +
         (dryRun ? '' : ` (${c.files} files)`) +
-        `, ${dryRun ? 'would blank' : 'blanked'} ${c.transcripts} transcripts, ${verb} ${c.erasure_acts} expired erasure acts\n`,
+        `, ${dryRun ? 'would blank' : 'blanked'} ${c.transcripts} transcripts, ${verb} ${c.clients} clients and ${c.erasure_acts} expired erasure acts\n`,
     );
     return 0;
   } finally {

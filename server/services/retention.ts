@@ -8,12 +8,15 @@ import { Unprocessable } from '../domain/errors.js';
 import type { Executor } from '../db/repositories/executor.js';
 import { listIntegrations } from '../db/repositories/integrations.js';
 import { recordDetails } from '../db/repositories/job-runs.js';
+import { deleteClients } from '../db/repositories/erasure.js';
 import { deleteUnlinkedMedia } from '../db/repositories/media.js';
 import { enqueue } from '../db/repositories/outbox.js';
 import {
   blankTexts,
   claimDue,
+  claimStaleClients,
   countDue,
+  countStaleClients,
   countExpiredActs,
   deleteCommunications,
   deleteExpiredActs,
@@ -41,6 +44,8 @@ export interface PurgeCounts {
   /** Recording files removed from the media store (calls sharing one file count once). */
   files: number;
   transcripts: number;
+  /** Clients not seen within the communications period whose communications are all gone. */
+  clients: number;
   erasure_acts: number;
 }
 
@@ -76,7 +81,8 @@ interface Rule {
 }
 
 const cutoffOf = (now: Date, days: number | null): Date | undefined => (days === null ? undefined : new Date(now.getTime() - days * DAY_MS));
-const emptyCounts = (): PurgeCounts => ({ communications: 0, recordings: 0, files: 0, transcripts: 0, erasure_acts: 0 });
+const emptyCounts = (): PurgeCounts => ({ communications: 0, recordings: 0, files: 0, transcripts: 0, clients: 0, erasure_acts: 0 });
+const rowsOf = (c: PurgeCounts) => c.communications + c.recordings + c.transcripts + c.clients;
 
 export class Retention {
   private readonly batchSize: number;
@@ -117,6 +123,7 @@ export class Retention {
     const counts = emptyCounts();
     for (const rule of await this.rules(now)) {
       for (const category of CATEGORIES) counts[category] += await countDue(this.db, category, rule.scope, rule.cutoffs);
+      if (rule.cutoffs.communications) counts.clients += await countStaleClients(this.db, rule.scope, rule.cutoffs.communications);
     }
     counts.erasure_acts = await countExpiredActs(this.db, now);
     return counts;
@@ -141,13 +148,13 @@ export class Retention {
   private async purgeLocked(dryRun: boolean, onProgress?: (progress: PurgeProgress) => void): Promise<PurgeReport> {
     const started = this.now();
     const planned = await this.preview();
-    const total = planned.communications + planned.recordings + planned.transcripts;
+    const total = rowsOf(planned);
     if (dryRun) {
       onProgress?.({ done: total, total });
       return { dry_run: true, started_at: started.toISOString(), finished_at: this.now().toISOString(), counts: { ...planned, files: 0 } };
     }
     const counts = emptyCounts();
-    const report = () => onProgress?.({ done: counts.communications + counts.recordings + counts.transcripts, total: Math.max(total, counts.communications + counts.recordings + counts.transcripts) });
+    const report = () => onProgress?.({ done: rowsOf(counts), total: Math.max(total, rowsOf(counts)) });
     for (const rule of await this.rules(started)) {
       for (const category of CATEGORIES) {
         for (;;) {
@@ -157,6 +164,16 @@ export class Retention {
           report();
           if (batch.rows < this.batchSize) break;
         }
+      }
+      const cutoff = rule.cutoffs.communications;
+      for (let deleted = this.batchSize; cutoff && deleted === this.batchSize; ) {
+        deleted = await this.db.transaction().execute(async (trx) => {
+          const ids = await claimStaleClients(trx, rule.scope, cutoff, this.batchSize);
+          await deleteClients(trx, ids);
+          return ids.length;
+        });
+        counts.clients += deleted;
+        report();
       }
     }
     counts.erasure_acts = await deleteExpiredActs(this.db, started);

@@ -88,9 +88,9 @@ describe('the retention purge', () => {
     });
     const shared = bytesOf(silence(0.7));
     const ids = {
-      aOld: await callWithRecording(ctx, a, 'a-old', daysAgo(400), 'ананас'),
-      aOldShared: await callWithRecording(ctx, a, 'a-old-shared', daysAgo(400), 'банан', {}, shared),
-      aMid: await callWithRecording(ctx, a, 'a-mid', daysAgo(100), 'вишня'),
+      aOld: await callWithRecording(ctx, a, 'a-old', daysAgo(400), 'ананас', { client: { id: 'gone-client', first_name: 'Старый' } }),
+      aOldShared: await callWithRecording(ctx, a, 'a-old-shared', daysAgo(400), 'банан', { client: { id: 'kept-client' } }, shared),
+      aMid: await callWithRecording(ctx, a, 'a-mid', daysAgo(100), 'вишня', { client: { id: 'kept-client' } }),
       aRecent: await callWithRecording(ctx, a, 'a-recent', daysAgo(40), 'груша'),
       aNew: await callWithRecording(ctx, a, 'a-new', daysAgo(5), 'дыня', {}, shared),
       aChatMid: await chatWithMessages(ctx, a, 'a-chat-mid', daysAgo(100), 'ежевика'),
@@ -98,13 +98,16 @@ describe('the retention purge', () => {
       bOld: await callWithRecording(ctx, b, 'b-old', daysAgo(400), 'земляника'),
       bNew: await callWithRecording(ctx, b, 'b-new', daysAgo(5), 'инжир'),
     };
+    // Not seen for 400 days: the one whose every communication goes is deleted, the one with a newer call stays.
+    await ctx.db.updateTable('clients').set({ updated_at: daysAgo(400) }).where('external_id', 'in', ['gone-client', 'kept-client']).execute();
     const hashes = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, await recordingHash(ctx, id)] as const)));
     const snapshot = async () => ({
       communications: await ctx.db.selectFrom('communications').select(['id', 'media_id', 'transcript', 'raw']).orderBy('id').execute(),
       messages: await ctx.db.selectFrom('messages').select(['communication_id', 'text']).orderBy('communication_id').execute(),
       media: await ctx.db.selectFrom('media').select('sha256').orderBy('sha256').execute(),
+      clients: await ctx.db.selectFrom('clients').select(['id', 'first_name', 'phones']).orderBy('id').execute(),
     });
-    const expected = { communications: 2, recordings: 2, transcripts: 3, erasure_acts: 0 };
+    const expected = { communications: 2, recordings: 2, transcripts: 3, clients: 1, erasure_acts: 0 };
 
     const before = await snapshot();
     const dry = await ctx.services.retention.purge({ dryRun: true });
@@ -116,7 +119,8 @@ describe('the retention purge', () => {
     const report = await ctx.services.retention.purge({ onProgress: (p) => progress.push(p) });
     // aOld's file goes with it; aOldShared's bytes stay for aNew; aMid's and aRecent's recordings go.
     expect(report).toMatchObject({ dry_run: false, counts: { ...expected, files: 3 } });
-    expect(progress.at(-1)).toEqual({ done: 7, total: 7 });
+    expect(progress.at(-1)).toEqual({ done: 8, total: 8 });
+    expect((await ctx.db.selectFrom('clients').select('external_id').where('integration_id', '=', a.id).execute()).map((c) => c.external_id)).toEqual(['kept-client']);
 
     const present = new Set((await ctx.db.selectFrom('communications').select('id').execute()).map((r) => r.id));
     expect(Object.entries(ids).filter(([, id]) => !present.has(id)).map(([k]) => k).sort()).toEqual(['aOld', 'aOldShared']);
@@ -146,7 +150,7 @@ describe('the retention purge', () => {
     const run = await ctx.db.selectFrom('job_runs').select('details').where('name', '=', 'retention').executeTakeFirstOrThrow();
     expect(run.details).toMatchObject({ action: 'retention.purged', counts: { ...expected, files: 3 } });
 
-    expect((await ctx.services.retention.purge())?.counts).toEqual({ communications: 0, recordings: 0, files: 0, transcripts: 0, erasure_acts: 0 });
+    expect((await ctx.services.retention.purge())?.counts).toEqual({ communications: 0, recordings: 0, files: 0, transcripts: 0, clients: 0, erasure_acts: 0 });
   });
 
   it('runs once at a time: a purge while another holds the lock returns at once, and of two concurrent runs one does the work', async () => {

@@ -110,6 +110,31 @@ export async function deleteCommunications(db: Executor, ids: string[]): Promise
   await sql`DELETE FROM communications WHERE id = ANY(${ids}::uuid[])`.execute(db);
 }
 
+function clientInScope(scope: RuleScope): RawBuilder<SqlBool> {
+  if ('integrationId' in scope) return sql<SqlBool>`k.integration_id = ${scope.integrationId}::uuid`;
+  return sql<SqlBool>`(k.integration_id IS NULL OR NOT (k.integration_id = ANY(${scope.exceptIntegrations}::uuid[])))`;
+}
+
+/**
+ * Clients not seen (posted, changed) since the communications cutoff who keep no communication after the
+ * purge: their card (names, phones, attributes) outlives nothing it belongs to.
+ */
+export async function countStaleClients(db: Executor, scope: RuleScope, cutoff: Date): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM clients k WHERE ${clientInScope(scope)} AND k.updated_at < ${cutoff}
+      AND NOT EXISTS (SELECT 1 FROM communications c WHERE c.client_id = k.id AND c.started_at >= ${cutoff})`.execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+/** Locks the next batch of stale clients that no communication references any more. */
+export async function claimStaleClients(db: Executor, scope: RuleScope, cutoff: Date, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    SELECT k.id FROM clients k WHERE ${clientInScope(scope)} AND k.updated_at < ${cutoff}
+      AND NOT EXISTS (SELECT 1 FROM communications c WHERE c.client_id = k.id)
+    LIMIT ${limit} FOR UPDATE OF k SKIP LOCKED`.execute(db);
+  return rows.map((r) => r.id);
+}
+
 /** Deletion acts past their keeping period. */
 export async function deleteExpiredActs(db: Executor, now: Date): Promise<number> {
   const result = await db.deleteFrom('erasure_acts').where('keep_until', '<', now).executeTakeFirst();
