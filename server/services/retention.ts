@@ -161,7 +161,7 @@ export class Retention {
           const batch = await this.purgeBatch(category, rule);
           counts[category] += batch.rows;
           counts.files += batch.files;
-          report();
+          if (batch.rows > 0) report();
           if (batch.rows < this.batchSize) break;
         }
       }
@@ -173,9 +173,10 @@ export class Retention {
           return ids.length;
         });
         counts.clients += deleted;
-        report();
+        if (deleted > 0) report();
       }
     }
+    report();
     counts.erasure_acts = await deleteExpiredActs(this.db, started);
     const result: PurgeReport = { dry_run: false, started_at: started.toISOString(), finished_at: this.now().toISOString(), counts };
     await this.recordPurged(result);
