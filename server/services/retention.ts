@@ -118,36 +118,41 @@ export class Retention {
   }
 
   /** Counts what a purge would take now, without changing anything. */
-  async preview(): Promise<PurgeCounts> {
-    const now = this.now();
-    const counts = emptyCounts();
-    for (const rule of await this.rules(now)) {
-      for (const category of CATEGORIES) counts[category] += await countDue(this.db, category, rule.scope, rule.cutoffs);
-      if (rule.cutoffs.communications) counts.clients += await countStaleClients(this.db, rule.scope, rule.cutoffs.communications);
-    }
-    counts.erasure_acts = await countExpiredActs(this.db, now);
-    return counts;
+  preview(): Promise<PurgeCounts> {
+    return this.count(this.db, this.now());
   }
 
   /**
    * Purges (or, dry, counts) everything past its age. Undefined when another purge holds the lock.
-   * Resumable: each batch commits on its own, so a purge cut short is finished by the next one.
+   * Resumable: each batch commits on its own, so a purge cut short is finished by the next one. All of it
+   * runs on the one connection that holds the lock: the purge takes one connection from the pool, and the
+   * embedded database (one connection) does not wait on itself.
    */
   async purge(options: { dryRun?: boolean; onProgress?: (progress: PurgeProgress) => void } = {}): Promise<PurgeReport | undefined> {
     return this.db.connection().execute(async (connection) => {
       const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${LOCK})) AS locked`.execute(connection);
       if (!rows[0]?.locked) return undefined;
       try {
-        return await this.purgeLocked(options.dryRun ?? false, options.onProgress);
+        return await this.purgeLocked(connection, options.dryRun ?? false, options.onProgress);
       } finally {
         await sql`SELECT pg_advisory_unlock(hashtext(${LOCK}))`.execute(connection);
       }
     });
   }
 
-  private async purgeLocked(dryRun: boolean, onProgress?: (progress: PurgeProgress) => void): Promise<PurgeReport> {
+  private async count(db: Executor, now: Date): Promise<PurgeCounts> {
+    const counts = emptyCounts();
+    for (const rule of await this.rules(db, now)) {
+      for (const category of CATEGORIES) counts[category] += await countDue(db, category, rule.scope, rule.cutoffs);
+      if (rule.cutoffs.communications) counts.clients += await countStaleClients(db, rule.scope, rule.cutoffs.communications);
+    }
+    counts.erasure_acts = await countExpiredActs(db, now);
+    return counts;
+  }
+
+  private async purgeLocked(db: Executor, dryRun: boolean, onProgress?: (progress: PurgeProgress) => void): Promise<PurgeReport> {
     const started = this.now();
-    const planned = await this.preview();
+    const planned = await this.count(db, started);
     const total = rowsOf(planned);
     if (dryRun) {
       onProgress?.({ done: total, total });
@@ -155,10 +160,10 @@ export class Retention {
     }
     const counts = emptyCounts();
     const report = () => onProgress?.({ done: rowsOf(counts), total: Math.max(total, rowsOf(counts)) });
-    for (const rule of await this.rules(started)) {
+    for (const rule of await this.rules(db, started)) {
       for (const category of CATEGORIES) {
         for (;;) {
-          const batch = await this.purgeBatch(category, rule);
+          const batch = await this.purgeBatch(db, category, rule);
           counts[category] += batch.rows;
           counts.files += batch.files;
           if (batch.rows > 0) report();
@@ -167,7 +172,7 @@ export class Retention {
       }
       const cutoff = rule.cutoffs.communications;
       for (let deleted = this.batchSize; cutoff && deleted === this.batchSize; ) {
-        deleted = await this.db.transaction().execute(async (trx) => {
+        deleted = await db.transaction().execute(async (trx) => {
           const ids = await claimStaleClients(trx, rule.scope, cutoff, this.batchSize);
           await deleteClients(trx, ids);
           return ids.length;
@@ -177,9 +182,9 @@ export class Retention {
       }
     }
     report();
-    counts.erasure_acts = await deleteExpiredActs(this.db, started);
+    counts.erasure_acts = await deleteExpiredActs(db, started);
     const result: PurgeReport = { dry_run: false, started_at: started.toISOString(), finished_at: this.now().toISOString(), counts };
-    await this.recordPurged(result);
+    await this.recordPurged(db, result);
     return result;
   }
 
@@ -187,13 +192,13 @@ export class Retention {
    * The one place a finished purge is recorded (`retention.purged` with its counts): kept on the
    * retention job's record, which the admin reads; the audit log's entry is written here too once it exists.
    */
-  private async recordPurged(report: PurgeReport): Promise<void> {
-    await recordDetails(this.db, RETENTION_JOB, { action: 'retention.purged', ...report });
+  private async recordPurged(db: Executor, report: PurgeReport): Promise<void> {
+    await recordDetails(db, RETENTION_JOB, { action: 'retention.purged', ...report });
   }
 
   /** One short transaction: lock up to batchSize due rows (skipping locked ones), change them, remove their unlinked files. */
-  private purgeBatch(category: PurgeCategory, rule: Rule): Promise<{ rows: number; files: number }> {
-    return this.db.transaction().execute(async (trx) => {
+  private purgeBatch(db: Executor, category: PurgeCategory, rule: Rule): Promise<{ rows: number; files: number }> {
+    return db.transaction().execute(async (trx) => {
       const batch = await claimDue(trx, category, rule.scope, rule.cutoffs, this.batchSize);
       const ids = batch.map((row) => row.id);
       if (ids.length === 0) return { rows: 0, files: 0 };
@@ -209,8 +214,8 @@ export class Retention {
   }
 
   /** One rule per integration with its own periods, and the default for all the others. */
-  private async rules(now: Date): Promise<Rule[]> {
-    const stored = await loadRetention(this.db);
+  private async rules(db: Executor, now: Date): Promise<Rule[]> {
+    const stored = await loadRetention(db);
     const rule = (scope: RuleScope, periods: RetentionPeriods): Rule => ({
       scope,
       cutoffs: { recordings: cutoffOf(now, periods.recordings_days), transcripts: cutoffOf(now, periods.transcripts_days), communications: cutoffOf(now, periods.communications_days) },

@@ -2,9 +2,15 @@
 // exactly what is past its age (recording files from the media store, transcripts and message texts,
 // old communications, their search documents), a dry run changes nothing, and of two concurrent runs
 // only one does the work.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../server/db/database.js';
+import { migrateToLatest } from '../../server/db/migrator.js';
 import type { MediaStore } from '../../server/media/port.js';
+import { createServices } from '../../server/services/index.js';
 import { bytesOf, silence } from '../support/audio.js';
 import { createTestContext, type TestContext } from '../support/context.js';
 import { createIntegration, seedWorld, type Integration } from '../support/fixtures.js';
@@ -186,4 +192,18 @@ describe('the retention purge', () => {
     expect((await ctx.services.retention.purge())?.counts.erasure_acts).toBe(1);
     expect((await ctx.db.selectFrom('erasure_acts').select('subject_hash').execute()).map((r) => r.subject_hash)).toEqual(['y']);
   });
+
+  it('runs on the embedded database, whose one connection also holds the lock', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'earshot-retention-embedded-'));
+    const embedded = await openDatabase({ url: undefined, poolSize: 1, dataDir });
+    try {
+      await migrateToLatest(embedded.db);
+      const services = createServices(embedded.db, { secretKey: 'embedded-secret-key-0123456789abcdef', publicUrl: 'http://earshot.test', tokenCacheSeconds: 0, recordings: testRecordingSettings() });
+      await services.retention.update({ default: { recordings_days: 1, transcripts_days: 1, communications_days: 1 }, integrations: new Map() });
+      expect((await services.retention.purge())?.counts.communications).toBe(0);
+      expect((await services.retention.purge({ dryRun: true }))?.dry_run).toBe(true);
+    } finally {
+      await embedded.close();
+    }
+  }, 60_000);
 });
