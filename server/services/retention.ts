@@ -30,7 +30,6 @@ import {
 } from '../db/repositories/retention.js';
 import type { MediaStore } from '../media/port.js';
 
-export type { RetentionPeriods } from '../db/repositories/retention.js';
 
 /** The settings as the API shows them: integration id → periods in a null-prototype object. */
 export interface RetentionView {
@@ -73,7 +72,7 @@ export const RETENTION_JOB = 'retention';
 const LOCK = 'earshot:retention';
 const DAY_MS = 86_400_000;
 const CATEGORIES: PurgeCategory[] = ['communications', 'recordings', 'transcripts'];
-export const RECORDING_PURGED = 'recording deleted by the retention policy';
+const RECORDING_PURGED = 'recording deleted by the retention policy';
 
 interface Rule {
   scope: RuleScope;
