@@ -19,6 +19,7 @@ import * as m0020 from './0020_crm_one_outcome.js';
 import * as m0021 from './0021_recording_links.js';
 import * as m0022 from './0022_people.js';
 import * as m0024 from './0024_audit_log.js';
+import * as m0025 from './0025_retention_erasure.js';
 import * as m0026 from './0026_console_user_sessions.js';
 
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0021_recording_links': m0021,
   '0022_people': m0022,
   '0024_audit_log': m0024,
+  '0025_retention_erasure': m0025,
   '0026_console_user_sessions': m0026,
 };
 

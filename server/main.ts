@@ -17,6 +17,7 @@ import { createServices } from './services/index.js';
 import { sealPlaintextSecrets } from './services/source-secrets.js';
 import { mediaFetchJob } from './jobs/media-fetch.js';
 import { crmDeliveryJob } from './jobs/crm-deliveries.js';
+import { retentionJob } from './jobs/retention.js';
 import { DestinationPolicy } from './media/destination-policy.js';
 import { SourceJobs } from './jobs/source-jobs.js';
 import { VERSION } from './version.js';
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(database.signals, services.jobRuns, logger);
   scheduler.register(searchSyncJob(services.searchSync, (report) => report.lagSeconds.forEach((s) => metrics.searchIndexLag.observe(s))));
   scheduler.register(mediaFetchJob(services.recordings));
+  scheduler.register(retentionJob(services.retention));
   scheduler.register(crmDeliveryJob(services.crmDeliveries, (error) => logger.error({ err: error }, 'a CRM connector drain failed')));
   const sourceJobs = new SourceJobs(services.pullSources, database.signals, services.jobRuns, logger);
   await scheduler.start();

@@ -117,6 +117,8 @@ export interface JobRunsTable {
   last_error: string | null;
   runs: Generated<number>;
   failures: Generated<number>;
+  /** What the last run reported, for jobs that report more than success (retention counts, 0025). */
+  details: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
 // Recordings and pull sources (migrations/0005_media.ts).
@@ -370,6 +372,29 @@ export interface RecordingLinkOpensTable {
   outcome: 'served' | 'revoked' | 'invalid_signature';
 }
 
+// Retention and erasure (migrations/0025_retention_erasure.ts).
+export interface RetentionSettingsTable {
+  /** null: the default row, for integrations without their own. */
+  integration_id: string | null;
+  recordings_days: number | null;
+  transcripts_days: number | null;
+  communications_days: number | null;
+  updated_at: UpdatedAt;
+}
+
+export interface ErasureActsTable {
+  id: Generated<string>;
+  erased_at: CreatedAt;
+  keep_until: ColumnType<Date, Date | string, never>;
+  subject_type: 'client' | 'phone';
+  /** HMAC of what was erased (the client's external id or the phone): proves an act covers a subject without keeping it. */
+  subject_hash: string;
+  integration_id: string | null;
+  requested_by: Json<Record<string, unknown>>;
+  communication_ids: ColumnType<string[], string[], never>;
+  counts: Json<Record<string, number>>;
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -402,6 +427,8 @@ export interface Database {
   recording_links: RecordingLinksTable;
   recording_link_opens: RecordingLinkOpensTable;
   audit_log: AuditLogTable;
+  retention_settings: RetentionSettingsTable;
+  erasure_acts: ErasureActsTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

@@ -22,7 +22,8 @@ export const AUDIT_ACTIONS = [
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** `signed_url`: a recording played through a signed media URL, which names no principal. */
-export type AuditActorType = 'user' | 'admin_token' | 'integration' | 'signed_url';
+/** Besides API.md's three: a signed media URL (no principal), and earshot's own jobs (the nightly retention purge). */
+export type AuditActorType = 'user' | 'admin_token' | 'integration' | 'signed_url' | 'system';
 
 export interface AuditActor {
   type: AuditActorType;

@@ -34,6 +34,8 @@ import { userRoutes } from './routes/admin-users.js';
 import { auditLogRoutes } from './routes/admin-audit-log.js';
 import { meRoutes } from './routes/me.js';
 import { signInRoutes } from './routes/sign-in.js';
+import { retentionRoutes } from './routes/admin-retention.js';
+import { erasureRoutes } from './routes/admin-erasure.js';
 
 export interface AppDeps {
   services: Services;
@@ -131,6 +133,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/admin/crm_connectors', crmConnectorRoutes(services.crmConnectors));
   app.route('/api/v1/admin/crm_deliveries', crmDeliveryRoutes(services.crmDeliveryLog));
   app.route('/api/v1/admin/recording_links', recordingLinkRoutes(services.recordingLinks));
+  // Retention and erasure (issue 17 item 4).
+  app.route('/api/v1/admin/retention', retentionRoutes(services.retention));
+  app.route('/api/v1/admin', erasureRoutes(services.erasure));
   app.route('/', docsRoutes(app, deps.version));
   app.route('/console', consoleApp({ services, logger, version: deps.version, formBody: bufferedForm(CONSOLE_FORM_LIMIT_BYTES, deps.bodyLimitBytes, budget) }));
 

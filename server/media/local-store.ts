@@ -66,6 +66,12 @@ export class LocalMediaStore implements MediaStore {
     return createReadStream(this.pathOf(sha256), { start, end, highWaterMark: 64 * 1024 });
   }
 
+  async remove(sha256: string): Promise<void> {
+    await unlink(this.pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
   async volume(): Promise<{ totalBytes: number; freeBytes: number }> {
     await mkdir(this.dir, { recursive: true });
     const fs = await statfs(this.dir);

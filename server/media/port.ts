@@ -18,6 +18,8 @@ export interface MediaStore {
   size(sha256: string): Promise<number | undefined>;
   /** Reads bytes [start, end] (inclusive) of a committed blob. */
   read(sha256: string, start: number, end: number): Readable;
+  /** Deletes a committed blob (retention, erasure); a blob the store does not hold is no error. */
+  remove(sha256: string): Promise<void>;
   /** Space on the volume that holds the store, for the admin overview. */
   volume(): Promise<{ totalBytes: number; freeBytes: number }>;
 }

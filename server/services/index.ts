@@ -20,6 +20,8 @@ import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
 import { Recordings, type RecordingSettings } from './recordings.js';
+import { Erasure } from './erasure.js';
+import { Retention, type RetentionOptions } from './retention.js';
 import { PullSources, type PullOptions } from './pull-sources.js';
 import { openSource, type OpenSource } from '../sources/open-source.js';
 import type { MediaStore } from '../media/port.js';
@@ -55,7 +57,12 @@ export interface ServiceSettings {
   crm?: CrmDeliverySettings;
   /** How audit entries are written: appended to the audit_log chain when not given (benches pass AuditLog.discard). */
   auditWriter?: AuditWriter;
+  /** Batch size and clock of the retention purge (default: 1,000 rows per transaction, the real clock). */
+  retention?: RetentionOptions;
 }
+
+/** The audit log's actor for the nightly retention purge. */
+const SYSTEM_RETENTION = { actor: { type: 'system' as const, id: 'retention' }, ip: '', userAgent: 'earshot retention job' };
 
 export function createServices(db: Executor, settings: ServiceSettings) {
   const departments = new Departments(db);
@@ -73,12 +80,13 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const jobRuns = new JobRuns(db);
   const communications = new Communications(db, searchIndex, recordings);
   const crmConnectors = new CrmConnectors(db, settings.secretKey);
+  const auditLog = new AuditLog(db, settings.auditWriter);
   const userTokens = new UserTokens(db, settings.secretKey, settings.publicUrl, settings.userTokens);
   const users = new Users(db, departments, userTokens);
   const userAuth = new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures));
   const recordingLinks = new RecordingLinks(db, recordings, settings.secretKey, settings.publicUrl);
   return {
-    auditLog: new AuditLog(db, settings.auditWriter),
+    auditLog,
     users,
     userTokens,
     userImport: new UserImport(db, users),
@@ -103,6 +111,8 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     searchIndex,
     searchSync,
     searchBackfill: new SearchBackfill(db, searchSync),
+    retention: new Retention(db, settings.recordings.store, { ...settings.retention, onPurged: (report) => auditLog.record(SYSTEM_RETENTION, 'retention.purged', undefined, { ...report }) }),
+    erasure: new Erasure(db, settings.recordings.store, searchSync, { secretKey: settings.secretKey, phoneRegion: settings.ingest?.phoneRegion }),
     jobRuns,
     consoleSessions: new ConsoleSessions(db, adminAuth, userAuth, settings.secretKey, settings.consoleSessions),
     consoleOverview: new ConsoleOverview(db, health, pullSources, jobRuns, recordings),

@@ -43,6 +43,11 @@ type Access = keyof typeof ACCESS;
 
 /** Every operation of the document, classified. */
 const ROUTES: Record<string, Access> = {
+  'GET /api/v1/admin/retention': 'admin',
+  'PUT /api/v1/admin/retention': 'admin',
+  'POST /api/v1/admin/clients/{client_id}/erase': 'admin',
+  'POST /api/v1/admin/erasure': 'admin',
+  'GET /api/v1/admin/erasure_acts/{act_id}': 'admin',
   'GET /api/v1/admin/audit_log': 'admin',
   'GET /api/v1/admin/audit_log.csv': 'admin',
   'POST /api/v1/admin/integrations': 'admin',

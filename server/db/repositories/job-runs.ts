@@ -26,3 +26,9 @@ export async function recordFinish(db: Executor, name: string, error: string | n
 export async function listRuns(db: Executor) {
   return db.selectFrom('job_runs').selectAll().orderBy('name').execute();
 }
+
+/** Keeps what a job's last run reported (the retention counts) on its record. */
+export async function recordDetails(db: Executor, name: string, details: Record<string, unknown>): Promise<void> {
+  const value = JSON.stringify(details);
+  await db.insertInto('job_runs').values({ name, details: value }).onConflict((oc) => oc.column('name').doUpdateSet({ details: value })).execute();
+}

@@ -105,3 +105,18 @@ export async function mediaTotals(db: Executor): Promise<{ files: number; bytes:
     .executeTakeFirstOrThrow();
   return { files: Number(row.files), bytes: Number(row.bytes) };
 }
+
+/**
+ * Deletes those of these recordings that no call and no source record links any more, returning their
+ * hashes. The rows stay locked until the caller's transaction ends, so a call storing the same bytes
+ * meanwhile waits and then stores them anew.
+ */
+export async function deleteUnlinkedMedia(db: Executor, mediaIds: string[]): Promise<string[]> {
+  if (mediaIds.length === 0) return [];
+  const { rows } = await sql<{ sha256: string }>`
+    DELETE FROM media m WHERE m.id = ANY(${[...new Set(mediaIds)]}::uuid[])
+      AND NOT EXISTS (SELECT 1 FROM communications c WHERE c.media_id = m.id)
+      AND NOT EXISTS (SELECT 1 FROM source_records s WHERE s.media_id = m.id)
+    RETURNING m.sha256`.execute(db);
+  return rows.map((r) => r.sha256);
+}
