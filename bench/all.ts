@@ -26,6 +26,7 @@ const BENCHES: Record<string, string[]> = {
   recordings: ['bench/recordings.ts'],
   crm: ['bench/crm.ts'],
   console: ['bench/console.ts'],
+  audit: ['bench/audit.bench.ts'],
   search: ['bench/search.ts', '--rows', args['search-rows']!, '--runs', '60'],
 };
 
