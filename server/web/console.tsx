@@ -22,6 +22,8 @@ import { sourcesPage } from './pages/sources.js';
 import { crmPage } from './pages/crm.js';
 import { auditLogPage } from './pages/audit-log.js';
 import { staticAssets } from './static-assets.js';
+import { acceptedLocale, translator } from './i18n/translator.js';
+import type { Locale } from '../domain/principal.js';
 import { assertStorableUrl } from '../domain/storable-text.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/passwords.js';
 
@@ -46,17 +48,22 @@ export function consoleApp(deps: ConsoleDeps) {
   // The navigation shows the pages the session's role may open.
   const navOf = (c: ConsoleContext): NavEntry[] => {
     const session = c.var.session;
-    return session ? CONSOLE_PAGES.filter((p) => mayOpen(p, session)).map((p) => ({ href: `/console${p.path}`, label: p.label })) : [];
+    return session ? CONSOLE_PAGES.filter((p) => mayOpen(p, session)).map((p) => ({ href: `/console${p.path}`, label: c.var.t(p.label) })) : [];
   };
 
   const render: Render = (c, title, content, status = 200) =>
     c.html(
-      <Layout title={title} nav={navOf(c)} current={c.req.path} csrf={c.var.session?.csrfToken} version={version}>
+      <Layout title={title} nav={navOf(c)} current={c.req.path} csrf={c.var.session?.csrfToken} version={version} locale={c.var.locale} t={c.var.t}>
         {content}
       </Layout>,
       status,
     );
 
+  // The viewer's language: the browser's until a signed-in user's own setting replaces it.
+  app.use(async (c, next) => {
+    setLocale(c, acceptedLocale(c.req.header('accept-language')) ?? 'en');
+    await next();
+  });
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -85,7 +92,7 @@ export function consoleApp(deps: ConsoleDeps) {
     const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     if (typeof retryAfter === 'number') c.header('retry-after', String(retryAfter));
     if (status === 500) deps.logger.error({ err: error, request_id: c.get('requestId' as never) }, 'console error');
-    return errorPage(c as ConsoleContext, render, status, status === 500 ? 'Something went wrong; the request id in the log identifies it.' : (error as Error).message);
+    return errorPage(c as ConsoleContext, render, status, status === 500 ? c.var.t('error.internal') : (error as Error).message);
   });
 
   app.use(async (c, next) => {
@@ -100,10 +107,10 @@ export function consoleApp(deps: ConsoleDeps) {
     setCookie(c, LOGIN_COOKIE, csrf, cookieOptions(c, 600));
     return csrf;
   };
-  app.get('/login', (c) => render(c, 'Sign in', loginPage({ csrf: freshLoginCookie(c), next: safeNext(c.req.query('next')) })));
+  app.get('/login', (c) => render(c, c.var.t('login.title'), loginPage({ t: c.var.t, csrf: freshLoginCookie(c), next: safeNext(c.req.query('next')) })));
   // A post without the form's cookie is refused before its body is read.
   const loginCookie: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-    if (!getCookie(c, LOGIN_COOKIE)) return errorPage(c, render, 403, 'The sign-in form expired; open it again.');
+    if (!getCookie(c, LOGIN_COOKIE)) return errorPage(c, render, 403, c.var.t('login.expired'));
     await next();
   };
   const signedIn = (c: ConsoleContext, opened: { token: string }, next: string) => {
@@ -115,7 +122,7 @@ export function consoleApp(deps: ConsoleDeps) {
   app.post('/login', loginCookie, formBody, async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
-    if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, 'The sign-in form expired; open it again.');
+    if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, c.var.t('login.expired'));
     const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
     const token = text('token').trim();
     const email = text('email').trim();
@@ -126,8 +133,8 @@ export function consoleApp(deps: ConsoleDeps) {
       const status = errorPage.statusOf(error);
       if (status !== 401 && status !== 429) throw error;
       if (status === 429) c.header('retry-after', String((error as { retryAfterSeconds: number }).retryAfterSeconds));
-      const message = status === 429 ? (error as Error).message : token ? 'That is not the admin token.' : 'Wrong email or password.';
-      return render(c, 'Sign in', loginPage({ csrf: freshLoginCookie(c), next, error: message, email }), status);
+      const message = status === 429 ? c.var.t('login.locked', { count: (error as { retryAfterSeconds: number }).retryAfterSeconds }) : c.var.t(token ? 'login.wrong_token' : 'login.wrong_password');
+      return render(c, c.var.t('login.title'), loginPage({ t: c.var.t, csrf: freshLoginCookie(c), next, error: message, email }), status);
     }
   });
 
@@ -135,24 +142,24 @@ export function consoleApp(deps: ConsoleDeps) {
   const INVITE = /^esi_[\w-]{43}$/;
   app.get('/invite/:token', async (c) => {
     const invite = c.req.param('token');
-    if (!INVITE.test(invite) || !(await services.userAuth.inviteIsLive(invite))) return errorPage(c, render, 404, 'This invite is unknown, used or expired; ask your admin for a new one.');
-    return render(c, 'Set your password', invitePage({ csrf: freshLoginCookie(c), action: `/console/invite/${invite}` }));
+    if (!INVITE.test(invite) || !(await services.userAuth.inviteIsLive(invite))) return errorPage(c, render, 404, c.var.t('invite.invalid'));
+    return render(c, c.var.t('invite.title'), invitePage({ t: c.var.t, csrf: freshLoginCookie(c), action: `/console/invite/${invite}` }));
   });
   app.post('/invite/:token', loginCookie, formBody, async (c) => {
     const invite = c.req.param('token');
     const form = await c.req.parseBody();
-    if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, 'The form expired; open the invite link again.');
-    if (!INVITE.test(invite)) return errorPage(c, render, 404, 'This invite is unknown, used or expired; ask your admin for a new one.');
+    if (!sameToken(getCookie(c, LOGIN_COOKIE), form[CSRF_FIELD])) return errorPage(c, render, 403, c.var.t('invite.expired'));
+    if (!INVITE.test(invite)) return errorPage(c, render, 404, c.var.t('invite.invalid'));
     const password = typeof form.password === 'string' ? form.password : '';
     if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-      return render(c, 'Set your password', invitePage({ csrf: freshLoginCookie(c), action: `/console/invite/${invite}`, error: `The password needs ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.` }), 422);
+      return render(c, c.var.t('invite.title'), invitePage({ t: c.var.t, csrf: freshLoginCookie(c), action: `/console/invite/${invite}`, error: c.var.t('invite.length', { min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH }) }), 422);
     }
     try {
       const user = await services.userAuth.setPasswordByInvite(invite, password);
       return signedIn(c, await services.consoleSessions.open(user.id), '/console');
     } catch (error) {
       if (errorPage.statusOf(error) !== 422) throw error;
-      return errorPage(c, render, 404, 'This invite is unknown, used or expired; ask your admin for a new one.');
+      return errorPage(c, render, 404, c.var.t('invite.invalid'));
     }
   });
 
@@ -163,10 +170,11 @@ export function consoleApp(deps: ConsoleDeps) {
       const session = await services.consoleSessions.resolve(token);
       if (!session || !token) {
         if (SAFE_METHODS.has(c.req.method)) return c.redirect(`/console/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
-        return errorPage(c, render, 401, 'Sign in first.');
+        return errorPage(c, render, 401, c.var.t('error.sign_in_first'));
       }
       c.set('session', session);
       c.set('principal', session.principal);
+      if (session.principal.type === 'user' && session.principal.locale) setLocale(c, session.principal.locale);
       c.set('sessionToken', token);
       await next();
     }),
@@ -177,7 +185,7 @@ export function consoleApp(deps: ConsoleDeps) {
     createMiddleware<ConsoleEnv>(async (c, next) => {
       if (!SAFE_METHODS.has(c.req.method)) {
         const form = await c.req.parseBody();
-        if (!sameToken(c.var.session.csrfToken, form[CSRF_FIELD])) return errorPage(c, render, 403, 'The form’s security token is missing or stale; reload the page and try again.');
+        if (!sameToken(c.var.session.csrfToken, form[CSRF_FIELD])) return errorPage(c, render, 403, c.var.t('error.stale_form'));
       }
       await next();
     }),
@@ -190,15 +198,15 @@ export function consoleApp(deps: ConsoleDeps) {
   });
   app.get('/', (c) => {
     const first = CONSOLE_PAGES.find((p) => mayOpen(p, c.var.session));
-    return first ? c.redirect(`/console${first.path}`, 303) : errorPage(c, render, 403, 'Your role has no console pages yet.');
+    return first ? c.redirect(`/console${first.path}`, 303) : errorPage(c, render, 403, c.var.t('error.role_none'));
   });
   for (const page of CONSOLE_PAGES) {
-    const gate: MiddlewareHandler<ConsoleEnv> = async (c, next) => (mayOpen(page, c.var.session) ? next() : errorPage(c, render, 403, 'Your role cannot open this page.'));
+    const gate: MiddlewareHandler<ConsoleEnv> = async (c, next) => (mayOpen(page, c.var.session) ? next() : errorPage(c, render, 403, c.var.t('error.role_page')));
     app.use(page.path, gate);
     app.use(`${page.path}/*`, gate);
     app.route(page.path, page.routes({ services, render }));
   }
-  app.all('*', (c) => errorPage(c, render, 404, 'No such page.'));
+  app.all('*', (c) => errorPage(c, render, 404, c.var.t('error.no_page')));
   return app;
 }
 
@@ -217,4 +225,9 @@ function sameToken(expected: string | undefined, sent: unknown): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(sent);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function setLocale(c: Context<ConsoleEnv>, locale: Locale): void {
+  c.set('locale', locale);
+  c.set('t', translator(locale));
 }

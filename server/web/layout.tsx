@@ -3,6 +3,8 @@
 import { createContext, useContext, type Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { NavEntry } from './nav.js';
+import type { Locale } from '../domain/principal.js';
+import type { Translate } from './i18n/translator.js';
 
 export interface LayoutProps {
   title: string;
@@ -12,16 +14,18 @@ export interface LayoutProps {
   /** CSRF token of the session; absent on the sign-in page. */
   csrf?: string | undefined;
   version: string;
+  locale: Locale;
+  t: Translate;
   children?: Child;
 }
 
 export const STATIC_PREFIX = '/console/static';
 
-export function Layout({ title, nav, current, csrf, version, children }: LayoutProps) {
+export function Layout({ title, nav, current, csrf, version, locale, t, children }: LayoutProps) {
   return (
     <>
       {raw('<!doctype html>')}
-      <html lang="en">
+      <html lang={locale}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -32,12 +36,12 @@ export function Layout({ title, nav, current, csrf, version, children }: LayoutP
         </head>
         <body>
           <a class="skip" href="#main">
-            Skip to content
+            {t('layout.skip')}
           </a>
           <header class="top">
             <span class="brand">earshot</span>
             {csrf !== undefined && (
-              <nav aria-label="Console">
+              <nav aria-label={t('layout.nav')}>
                 <ul>
                   {nav.map((entry) => (
                     <li>
@@ -52,7 +56,7 @@ export function Layout({ title, nav, current, csrf, version, children }: LayoutP
             {csrf !== undefined && (
               <form method="post" action="/console/logout" class="logout">
                 <CsrfField token={csrf} />
-                <button type="submit">Sign out</button>
+                <button type="submit">{t('layout.sign_out')}</button>
               </form>
             )}
           </header>

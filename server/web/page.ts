@@ -6,13 +6,15 @@ import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, Unauthorized } from '../domain/errors.js';
-import type { Role } from '../domain/principal.js';
+import type { Locale, Role } from '../domain/principal.js';
+import type { MessageKey } from './i18n/messages.js';
+import type { Translate } from './i18n/translator.js';
 import type { Services } from '../services/index.js';
 import type { ConsoleSession } from '../services/console-sessions.js';
 import type { FieldErrors } from './fields.js';
 import { CSRF_FIELD } from './layout.js';
 
-export type ConsoleEnv = { Variables: { session: ConsoleSession; sessionToken: string } };
+export type ConsoleEnv = { Variables: { session: ConsoleSession; sessionToken: string; locale: Locale; t: Translate } };
 export type ConsoleContext = Context<ConsoleEnv>;
 
 export type Render = (c: ConsoleContext, title: string, content: Child, status?: ContentfulStatusCode) => Response | Promise<Response>;
@@ -25,7 +27,8 @@ export interface PageDeps {
 /** A page module: its place in the navigation and its routes, mounted under /console{path}. */
 export interface ConsolePage {
   path: string;
-  label: string;
+  /** Its navigation label, from the message catalogue. */
+  label: MessageKey;
   /** Who may open it (the admin token counts as admin); admins only when not given. */
   roles?: readonly Role[];
   routes: (deps: PageDeps) => Hono<ConsoleEnv>;

@@ -13,7 +13,7 @@ const FILTERS = ['actor', 'action', 'target_type', 'target_id', 'from', 'to'] as
 
 export const auditLogPage: ConsolePage = {
   path: '/audit-log',
-  label: 'Audit log',
+  label: 'nav.audit_log',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
     app.get('/', async (c) => {

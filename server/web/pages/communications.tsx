@@ -18,7 +18,7 @@ type SearchPage = Awaited<ReturnType<import('../../services/communications.js').
 
 export const communicationsPage: ConsolePage = {
   path: '/communications',
-  label: 'Communications',
+  label: 'nav.communications',
   roles: ROLES,
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();

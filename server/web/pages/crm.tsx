@@ -44,7 +44,7 @@ function byTextarea(errors: FieldErrors): FieldErrors {
 
 export const crmPage: ConsolePage = {
   path: '/crm',
-  label: 'CRM',
+  label: 'nav.crm',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
     const page = async (c: ConsoleContext, form: Record<string, string>, errors: FieldErrors, status: 200 | 201 | 422 = 200, shown?: Record<string, unknown>) => {

@@ -34,7 +34,7 @@ const EditForm = z.object({ name: z.string().trim().min(1, 'required').max(255),
 
 export const customFieldsPage: ConsolePage = {
   path: '/custom-fields',
-  label: 'Custom fields',
+  label: 'nav.custom_fields',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
     const engine = services.searchIndex.engine;

@@ -19,7 +19,7 @@ const CreateForm = z.object({
 
 export const integrationsPage: ConsolePage = {
   path: '/integrations',
-  label: 'Integrations',
+  label: 'nav.integrations',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
     const list = async (c: ConsoleContext, form: Record<string, string>, errors: FieldErrors, status: 200 | 422 = 200) =>

@@ -1,8 +1,10 @@
 // The sign-in form: email and password (a user), or the owner's admin token (EARSHOT_ADMIN_TOKEN, or the one
-// printed at first start).
+// printed at first start); and the invite form where a new user sets a password.
+import { PASSWORD_MIN_LENGTH } from '../../domain/passwords.js';
+import type { Translate } from '../i18n/translator.js';
 import { CsrfField } from '../layout.js';
 
-export function loginPage({ csrf, next, error, email }: { csrf: string; next: string; error?: string; email?: string }) {
+export function loginPage({ t, csrf, next, error, email }: { t: Translate; csrf: string; next: string; error?: string; email?: string }) {
   return (
     <form method="post" action="/console/login" class="card narrow">
       <CsrfField token={csrf} />
@@ -13,30 +15,30 @@ export function loginPage({ csrf, next, error, email }: { csrf: string; next: st
         </p>
       )}
       <div class="field">
-        <label for="email">Email</label>
+        <label for="email">{t('login.email')}</label>
         <input id="email" name="email" type="email" autocomplete="username" value={email ?? ''} autofocus />
       </div>
       <div class="field">
-        <label for="password">Password</label>
+        <label for="password">{t('login.password')}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" />
       </div>
       <details>
-        <summary>Owner: sign in with the admin token</summary>
+        <summary>{t('login.owner')}</summary>
         <div class="field">
-          <label for="token">Admin token</label>
+          <label for="token">{t('login.token')}</label>
           <input id="token" name="token" type="password" autocomplete="off" aria-describedby="token-hint" />
           <small class="hint" id="token-hint">
-            The token set in EARSHOT_ADMIN_TOKEN, or the one printed in the log at first start.
+            {t('login.token_hint')}
           </small>
         </div>
       </details>
-      <button type="submit">Sign in</button>
+      <button type="submit">{t('login.submit')}</button>
     </form>
   );
 }
 
 /** An invited user sets a password (the invite link is used up). */
-export function invitePage({ csrf, action, error }: { csrf: string; action: string; error?: string }) {
+export function invitePage({ t, csrf, action, error }: { t: Translate; csrf: string; action: string; error?: string }) {
   return (
     <form method="post" action={action} class="card narrow">
       <CsrfField token={csrf} />
@@ -46,13 +48,13 @@ export function invitePage({ csrf, action, error }: { csrf: string; action: stri
         </p>
       )}
       <div class="field">
-        <label for="password">New password</label>
-        <input id="password" name="password" type="password" autocomplete="new-password" required minlength={10} autofocus aria-describedby="password-hint" />
+        <label for="password">{t('invite.password')}</label>
+        <input id="password" name="password" type="password" autocomplete="new-password" required minlength={PASSWORD_MIN_LENGTH} autofocus aria-describedby="password-hint" />
         <small class="hint" id="password-hint">
-          At least 10 characters.
+          {t('invite.hint', { min: PASSWORD_MIN_LENGTH })}
         </small>
       </div>
-      <button type="submit">Set password and sign in</button>
+      <button type="submit">{t('invite.submit')}</button>
     </form>
   );
 }

@@ -23,7 +23,7 @@ const DepartmentForm = z.object({ name: z.string().trim().min(1, 'required').max
 
 export const operatorsPage: ConsolePage = {
   path: '/operators',
-  label: 'Operators',
+  label: 'nav.operators',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
 

@@ -7,7 +7,7 @@ import type { ConsoleEnv, ConsolePage } from '../page.js';
 
 export const overviewPage: ConsolePage = {
   path: '/overview',
-  label: 'Overview',
+  label: 'nav.overview',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
     app.get('/', async (c) => render(c, 'Overview', <Overview report={await services.consoleOverview.read()} />));

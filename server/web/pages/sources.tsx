@@ -24,7 +24,7 @@ const isKind = (v: string | undefined): v is SourceKind => v !== undefined && Ob
 
 export const sourcesPage: ConsolePage = {
   path: '/sources',
-  label: 'Pull sources',
+  label: 'nav.sources',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
 
