@@ -42,9 +42,11 @@ const SETTINGS = new Map<string, string>([
   ['/api/v1/admin/custom_fields', 'custom_field'],
   ['/api/v1/admin/crm_connectors', 'crm_connector'],
   ['/api/v1/admin/sources', 'source'],
+  ['/api/v1/admin/retention', 'retention'],
   ['/console/custom-fields', 'custom_field'],
   ['/console/crm', 'crm_connector'],
   ['/console/sources', 'source'],
+  ['/console/retention', 'retention'],
 ]);
 const NOT_SETTINGS = /\/(run|deliveries)(\/|$)/;
 

@@ -22,6 +22,7 @@ import { sourcesPage } from './pages/sources.js';
 import { crmPage } from './pages/crm.js';
 import { auditLogPage } from './pages/audit-log.js';
 import { usersPage } from './pages/users.js';
+import { retentionPage } from './pages/retention.js';
 import { staticAssets } from './static-assets.js';
 import { acceptedLocale, translator } from './i18n/translator.js';
 import type { Locale } from '../domain/principal.js';
@@ -29,7 +30,7 @@ import { assertStorableUrl } from '../domain/storable-text.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/passwords.js';
 
 /** The console's pages in navigation order; CRM connectors and chats add their modules here. */
-export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage, usersPage, auditLogPage];
+export const CONSOLE_PAGES: ConsolePage[] = [overviewPage, communicationsPage, customFieldsPage, integrationsPage, operatorsPage, sourcesPage, crmPage, usersPage, auditLogPage, retentionPage];
 
 export interface ConsoleDeps {
   services: Services;
