@@ -19,6 +19,7 @@ import * as m0020 from './0020_crm_one_outcome.js';
 import * as m0021 from './0021_recording_links.js';
 import * as m0022 from './0022_people.js';
 import * as m0026 from './0026_console_user_sessions.js';
+import * as m0027 from './0027_evaluations.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0021_recording_links': m0021,
   '0022_people': m0022,
   '0026_console_user_sessions': m0026,
+  '0027_evaluations': m0027,
 };
 
 export const migrationProvider: MigrationProvider = {

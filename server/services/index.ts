@@ -15,6 +15,9 @@ import { ConsoleOverview } from './console-overview.js';
 import { ConsoleSessions, type ConsoleSessionSettings } from './console-sessions.js';
 import { CustomFields } from './custom-fields.js';
 import { Departments } from './departments.js';
+import { EvaluationForms } from './evaluation-forms.js';
+import { Evaluations } from './evaluations.js';
+import { CommunicationComments } from './communication-comments.js';
 import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
@@ -74,6 +77,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const users = new Users(db, departments, userTokens);
   const userAuth = new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures));
   const recordingLinks = new RecordingLinks(db, recordings, settings.secretKey, settings.publicUrl);
+  const evaluationForms = new EvaluationForms(db, departments);
   return {
     users,
     userTokens,
@@ -101,6 +105,10 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     searchBackfill: new SearchBackfill(db, searchSync),
     jobRuns,
     consoleSessions: new ConsoleSessions(db, adminAuth, userAuth, settings.secretKey, settings.consoleSessions),
+    // Quality evaluation (issue 18).
+    evaluationForms,
+    evaluations: new Evaluations(db, evaluationForms),
+    communicationComments: new CommunicationComments(db),
     consoleOverview: new ConsoleOverview(db, health, pullSources, jobRuns, recordings),
   };
 }
