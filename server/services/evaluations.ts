@@ -58,6 +58,12 @@ export class Evaluations {
     return evaluationView(row!);
   }
 
+  /** The evaluations of one communication, newest first; 404 when it is missing or outside the scope. */
+  async ofCommunication(principal: Principal, scope: AccessScope, communicationId: string, page: { limit: number; cursor?: string | undefined }) {
+    if (!(await findEvaluable(this.db, evaluationScope(principal, scope, 'read'), communicationId))) throw new NotFound('communication', 'communication_not_found');
+    return this.list(principal, scope, { communication_id: communicationId }, page);
+  }
+
   /** Evaluations newest first; `next_cursor` pages on. */
   async list(principal: Principal, scope: AccessScope, filter: EvaluationFilter, page: { limit: number; cursor?: string | undefined }) {
     const rows = await listEvaluations(this.db, evaluationScope(principal, scope, 'read'), filter, {

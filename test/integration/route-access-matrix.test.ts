@@ -89,6 +89,17 @@ const ROUTES: Record<string, Access> = {
   'POST /api/v1/admin/recording_links/{id}/revoke': 'admin',
   'POST /api/v1/communications/search': 'reader',
   'GET /api/v1/communications/{id}': 'reader',
+  // Quality evaluation: forms written by admins (outside /admin, so 403 from the route), read by every role;
+  // evaluations and comments for every role within evaluationScope.
+  'POST /api/v1/evaluation_forms': 'admin',
+  'GET /api/v1/evaluation_forms': 'reader',
+  'GET /api/v1/evaluation_forms/{id}': 'reader',
+  'PUT /api/v1/evaluation_forms/{id}': 'admin',
+  'GET /api/v1/evaluations': 'reader',
+  'POST /api/v1/communications/{id}/evaluations': 'reader',
+  'GET /api/v1/communications/{id}/evaluations': 'reader',
+  'POST /api/v1/communications/{id}/comments': 'reader',
+  'GET /api/v1/communications/{id}/comments': 'reader',
   'POST /api/v1/clients/attributes': 'client_api',
   'GET /api/v1/clients/attributes': 'client_api',
   'POST /api/v1/clients/tags': 'client_api',
