@@ -11,7 +11,7 @@ let departmentA: string;
 let departmentB: string;
 let olga: string;
 let ivan: string;
-let calls: string[] = [];
+const calls: string[] = [];
 let chatId: string;
 let adminUser: { id: string; token: string };
 let supervisorToken: string;
@@ -223,7 +223,7 @@ describe('scores list', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Array<{ communication_id: string }>; next_cursor: string | null } = await expectStatus(await ctx.admin('GET', `/api/v1/evaluations?limit=3${cursor ? `&cursor=${cursor}` : ''}`), 200);
+      const page = (await expectStatus(await ctx.admin('GET', `/api/v1/evaluations?limit=3${cursor ? `&cursor=${cursor}` : ''}`), 200)) as { items: Array<{ communication_id: string }>; next_cursor: string | null };
       seen.push(...page.items.map((e) => e.communication_id));
       cursor = page.next_cursor;
     } while (cursor);

@@ -120,4 +120,12 @@ describe('checkAnswers', () => {
     expect(checked.answers.map((a) => [a.criterion, a.points, a.na])).toEqual([['a', null, true], ['b', 1, false], ['c', 0, false]]);
     expect(checked.groups[0]!.answers).toEqual([{ points: null, max: 1, weight: 1 }, { points: 1, max: 1, weight: 1 }, { points: 0, max: 1, weight: 1 }]);
   });
+
+  it('looks criteria and options up by key whatever their names (__proto__, constructor)', () => {
+    const odd = { groups: [{ name: 'G', criteria: [criterion('__proto__'), criterion('constructor', { options: [{ label: 'toString', points: 2 }] })] }] };
+    const checked = checkAnswers(odd, [{ criterion: '__proto__', option: 'yes' }, { criterion: 'constructor', option: 'toString' }]);
+    expect(checked.problems).toEqual([]);
+    expect(checked.answers.map((a) => [a.criterion, a.points])).toEqual([['__proto__', 1], ['constructor', 2]]);
+    expect(checkAnswers(odd, [{ criterion: 'hasOwnProperty', option: 'yes' }]).problems.map((p) => p.code)).toEqual(['unknown_criterion', 'answer_required', 'answer_required']);
+  });
 });
