@@ -46,6 +46,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`CREATE INDEX evaluations_communication ON evaluations (communication_id)`.execute(db);
   await sql`CREATE INDEX evaluations_operator ON evaluations (operator_id, seq)`.execute(db);
+  await sql`CREATE INDEX evaluations_department ON evaluations (department_id, seq)`.execute(db);
   await sql`CREATE INDEX evaluations_form ON evaluations (form_id, seq)`.execute(db);
   await sql`CREATE INDEX evaluations_evaluator ON evaluations (evaluator_id, seq)`.execute(db);
   await sql`CREATE INDEX evaluations_created ON evaluations (created_at)`.execute(db);
