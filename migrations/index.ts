@@ -21,6 +21,7 @@ import * as m0022 from './0022_people.js';
 import * as m0024 from './0024_audit_log.js';
 import * as m0025 from './0025_retention_erasure.js';
 import * as m0026 from './0026_console_user_sessions.js';
+import * as m0027 from './0027_evaluations.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0024_audit_log': m0024,
   '0025_retention_erasure': m0025,
   '0026_console_user_sessions': m0026,
+  '0027_evaluations': m0027,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,7 @@
 // The schema as the code sees it: one table type per table, kept in step with migrations/.
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { CommunicationKind, CriteriaGroup } from '../domain/evaluation-form.js';
+import type { ScoringMethod, Zone } from '../domain/scoring.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -395,6 +397,62 @@ export interface ErasureActsTable {
   counts: Json<Record<string, number>>;
 }
 
+export interface EvaluationFormsTable {
+  id: Generated<string>;
+  current_version: Generated<number>;
+  created_at: CreatedAt;
+}
+
+export interface EvaluationFormVersionsTable {
+  form_id: string;
+  version: number;
+  name: string;
+  scoring: ScoringMethod;
+  groups: Json<CriteriaGroup[]>;
+  zones: Json<Zone[]>;
+  kinds: CommunicationKind[];
+  department_ids: string[];
+  created_at: CreatedAt;
+}
+
+export interface EvaluationAnswerRecord {
+  criterion: string;
+  option: string | null;
+  points: number | null;
+  na: boolean;
+  comment: string | null;
+}
+
+export interface EvaluationsTable {
+  id: Generated<string>;
+  /** bigint: a number or its decimal string, as the pg type parser of the process says. */
+  seq: ColumnType<number | string, never, never>;
+  communication_id: string;
+  operator_id: string | null;
+  department_id: string | null;
+  form_id: string;
+  form_version: number;
+  evaluator_type: 'user' | 'admin_token';
+  evaluator_id: string | null;
+  score: number;
+  zone: string | null;
+  group_scores: Json<Array<{ name: string; score: number | null }>>;
+  answers: Json<EvaluationAnswerRecord[]>;
+  comment: string | null;
+  created_at: CreatedAt;
+}
+
+export interface CommunicationCommentsTable {
+  id: Generated<string>;
+  communication_id: string;
+  author_type: 'user' | 'admin_token';
+  author_id: string | null;
+  text: string;
+  at_seconds: number | null;
+  flag: 'red' | 'yellow' | 'green' | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   admin_tokens: AdminTokensTable;
   integrations: IntegrationsTable;
@@ -429,6 +487,10 @@ export interface Database {
   audit_log: AuditLogTable;
   retention_settings: RetentionSettingsTable;
   erasure_acts: ErasureActsTable;
+  evaluation_forms: EvaluationFormsTable;
+  evaluation_form_versions: EvaluationFormVersionsTable;
+  evaluations: EvaluationsTable;
+  communication_comments: CommunicationCommentsTable;
 }
 
 export type IntegrationRow = Selectable<IntegrationsTable>;

@@ -36,6 +36,7 @@ import { meRoutes } from './routes/me.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { retentionRoutes } from './routes/admin-retention.js';
 import { erasureRoutes } from './routes/admin-erasure.js';
+import { communicationEvaluationRoutes, evaluationFormRoutes, evaluationListRoutes } from './routes/evaluations.js';
 
 export interface AppDeps {
   services: Services;
@@ -103,6 +104,8 @@ export function createApp(deps: AppDeps) {
   const communicationsAuth = readerAuth(services.adminAuth, services.userAuth);
   app.use('/api/v1/communications/*', (c, next) => (COMMUNICATION_TAGS.test(c.req.path) ? clientApi(c, next) : communicationsAuth(c, next)));
   app.use('/api/v1/clients/*', clientApi);
+  // Quality evaluation (issue 18): every role signs in; who may do what is evaluationScope's (services/evaluation-access.ts).
+  for (const path of ['/api/v1/evaluation_forms', '/api/v1/evaluation_forms/*', '/api/v1/evaluations', '/api/v1/evaluations/*']) app.use(path, communicationsAuth);
   app.use('/api/v1/sessions/*', clientApi);
   app.use('/api/v1/admin/clients/*', clientApiScope);
 
@@ -125,6 +128,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', mediaRoutes(services.recordings, services.recordingLinks));
   app.route('/api/v1/admin/sources', sourceRoutes(services.pullSources));
   app.route('/api/v1/communications', communicationRoutes(services.communications));
+  app.route('/api/v1/evaluation_forms', evaluationFormRoutes(services.evaluationForms));
+  app.route('/api/v1/evaluations', evaluationListRoutes(services.evaluations));
+  app.route('/api/v1/communications', communicationEvaluationRoutes(services.evaluations, services.communicationComments));
   // Chats and client cards (issue 6).
   app.route('/api/v1/integrations/:integration_id/chats', chatRoutes({ integrations: services.integrations, chatIngest: services.chatIngest }));
   app.route('/api/v1', clientRoutes(services.clients));

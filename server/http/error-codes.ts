@@ -64,6 +64,11 @@ export const ERROR_CODES: Record<string, { status: number; description: string }
   operator_taken: { status: 409, description: 'Another user already is this operator.' },
   invite_invalid: { status: 422, description: 'The invite token is unknown, used or expired.' },
   token_not_found: { status: 404, description: 'You have no personal token with this id.' },
+  // Quality evaluation (issue 18; docs/evaluations.md).
+  evaluation_form_not_found: { status: 404, description: 'No evaluation form has this id (or this version).' },
+  form_not_found: { status: 422, description: 'The evaluation names a form_id that no evaluation form has.' },
+  form_not_applicable: { status: 422, description: "The form is not for this communication's kind (call, chat) or department." },
+  nothing_to_score: { status: 422, description: 'Every criterion was answered N/A; an evaluation needs at least one scored answer.' },
   connector_not_found: { status: 404, description: 'No CRM connector has this id.' },
   delivery_not_found: { status: 404, description: 'No CRM delivery has this id.' },
   rate_limited: { status: 429, description: 'Over a rate limit (per integration on ingest: EARSHOT_INGEST_RATE_LIMIT); retry after Retry-After seconds.' },

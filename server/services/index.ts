@@ -16,6 +16,9 @@ import { ConsoleOverview } from './console-overview.js';
 import { ConsoleSessions, type ConsoleSessionSettings } from './console-sessions.js';
 import { CustomFields } from './custom-fields.js';
 import { Departments } from './departments.js';
+import { EvaluationForms } from './evaluation-forms.js';
+import { Evaluations } from './evaluations.js';
+import { CommunicationComments } from './communication-comments.js';
 import { Health } from './health.js';
 import { Integrations } from './integrations.js';
 import { Operators } from './operators.js';
@@ -85,6 +88,7 @@ export function createServices(db: Executor, settings: ServiceSettings) {
   const users = new Users(db, departments, userTokens);
   const userAuth = new UserAuth(db, userTokens, new AuthFailures(db, settings.authFailures));
   const recordingLinks = new RecordingLinks(db, recordings, settings.secretKey, settings.publicUrl);
+  const evaluationForms = new EvaluationForms(db, departments);
   return {
     auditLog,
     users,
@@ -115,6 +119,10 @@ export function createServices(db: Executor, settings: ServiceSettings) {
     erasure: new Erasure(db, settings.recordings.store, searchSync, { secretKey: settings.secretKey, phoneRegion: settings.ingest?.phoneRegion }),
     jobRuns,
     consoleSessions: new ConsoleSessions(db, adminAuth, userAuth, settings.secretKey, settings.consoleSessions),
+    // Quality evaluation (issue 18).
+    evaluationForms,
+    evaluations: new Evaluations(db, evaluationForms),
+    communicationComments: new CommunicationComments(db),
     consoleOverview: new ConsoleOverview(db, health, pullSources, jobRuns, recordings),
   };
 }

@@ -28,6 +28,8 @@ const ACCESS = {
   admin: { admin_token: 'pass', admin_user: 'pass', supervisor: 403, operator: 403, integration: 401, none: 401 },
   /** Reading communications: every role, within its scope. */
   reader: { admin_token: 'pass', admin_user: 'pass', supervisor: 'pass', operator: 'pass', integration: 401, none: 401 },
+  /** Evaluating and commenting: admins and supervisors (within scope); operators only read. */
+  reviewer: { admin_token: 'pass', admin_user: 'pass', supervisor: 'pass', operator: 403, integration: 401, none: 401 },
   /** The clients API of chat platforms and admins. */
   client_api: { admin_token: 'pass', admin_user: 'pass', supervisor: 403, operator: 403, integration: 'pass', none: 401 },
   /** The client card: every role (its recent communications within the scope) and integrations. */
@@ -96,6 +98,17 @@ const ROUTES: Record<string, Access> = {
   'POST /api/v1/admin/recording_links/{id}/revoke': 'admin',
   'POST /api/v1/communications/search': 'reader',
   'GET /api/v1/communications/{id}': 'reader',
+  // Quality evaluation: forms written by admins (outside /admin, so 403 from the route), read by every role;
+  // evaluations and comments read by every role within evaluationScope, written by reviewers.
+  'POST /api/v1/evaluation_forms': 'admin',
+  'GET /api/v1/evaluation_forms': 'reader',
+  'GET /api/v1/evaluation_forms/{id}': 'reader',
+  'PUT /api/v1/evaluation_forms/{id}': 'admin',
+  'GET /api/v1/evaluations': 'reader',
+  'POST /api/v1/communications/{id}/evaluations': 'reviewer',
+  'GET /api/v1/communications/{id}/evaluations': 'reader',
+  'POST /api/v1/communications/{id}/comments': 'reviewer',
+  'GET /api/v1/communications/{id}/comments': 'reader',
   'POST /api/v1/clients/attributes': 'client_api',
   'GET /api/v1/clients/attributes': 'client_api',
   'POST /api/v1/clients/tags': 'client_api',
