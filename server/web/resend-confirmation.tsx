@@ -39,15 +39,7 @@ function DeliveryTable({ deliveries, names }: { deliveries: Delivery[]; names: R
       <tbody>
         {deliveries.map((d) => (
           <tr>
-            <td>
-              <time datetime={d.created_at}>{formatTime(d.created_at)}</time>
-            </td>
-            <td>{names.get(d.connector_id) ?? d.connector_id}</td>
-            <td>
-              <a href={`/console/communications/${d.communication_id}`}>{d.event}</a>
-            </td>
-            <td data-state={d.state}>{d.state}</td>
-            <td>{d.attempts}</td>
+            <DeliveryCells delivery={d} names={names} />
             <td>{d.delivered_at ? <time datetime={d.delivered_at}>{formatTime(d.delivered_at)}</time> : '—'}</td>
           </tr>
         ))}
@@ -92,6 +84,23 @@ export function ActivationConfirmation(props: { connector: Connector; resendDays
         {deliveries.length > 0 && <DeliveryTable deliveries={deliveries} names={names} />}
       </section>
       <ConfirmForm action={`/console/crm/connectors/${connector.id}/activate`} fields={{ resend_days: String(props.resendDays) }} label={total === 0 ? 'Activate' : `Activate and resend ${total}`} back="/console/crm" />
+    </>
+  );
+}
+
+/** A delivery's common cells in the console's delivery tables: when, connector, event (linking its communication), state, attempts. */
+export function DeliveryCells({ delivery: d, names }: { delivery: Pick<Delivery, 'created_at' | 'connector_id' | 'communication_id' | 'event' | 'state' | 'attempts'>; names: ReadonlyMap<string, string> }) {
+  return (
+    <>
+      <td>
+        <time datetime={d.created_at}>{formatTime(d.created_at)}</time>
+      </td>
+      <td>{names.get(d.connector_id) ?? d.connector_id}</td>
+      <td>
+        <a href={`/console/communications/${d.communication_id}`}>{d.event}</a>
+      </td>
+      <td data-state={d.state}>{d.state}</td>
+      <td>{d.attempts}</td>
     </>
   );
 }

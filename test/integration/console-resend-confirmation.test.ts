@@ -41,7 +41,7 @@ const stateOf = async (id: string) => (await ctx.db.selectFrom('crm_deliveries')
 
 describe('console: replaying a delivery asks first', () => {
   it.each([
-    ['the CRM page', (callId: string, deliveryId: string) => `/console/crm/deliveries/${deliveryId}/replay`],
+    ['the CRM page', (_callId: string, deliveryId: string) => `/console/crm/deliveries/${deliveryId}/replay`],
     ['the communication page', (callId: string, deliveryId: string) => `/console/communications/${callId}/deliveries/${deliveryId}/replay`],
   ])('from %s: the first POST shows the delivered delivery and changes nothing; confirm=1 replays it', async (_, path) => {
     const { callId, deliveryId } = await deliveredCall(`replay-${++calls}`);

@@ -7,10 +7,9 @@ import { NotFound } from '../../domain/errors.js';
 import { resendSince } from '../../services/crm-connectors.js';
 import type { Services } from '../../services/index.js';
 import { FormErrors, SelectField, TextArea, TextField, type FieldErrors } from '../fields.js';
-import { formatTime } from '../format.js';
 import { ActionButton, Csrf } from '../layout.js';
 import { fieldErrorsOf, formOf, type ConsoleContext, type ConsoleEnv, type ConsolePage } from '../page.js';
-import { ActivationConfirmation, confirmed, ReplayConfirmation } from '../resend-confirmation.js';
+import { ActivationConfirmation, confirmed, DeliveryCells, ReplayConfirmation } from '../resend-confirmation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KINDS = ['webhook', 'bitrix24', 'amocrm', 'usedesk', 'zoho_desk'] as const;
@@ -226,15 +225,7 @@ function CrmPage(props: { connectors: Connector[]; deliveries: Delivery[]; form:
           <tbody>
             {deliveries.map((d) => (
               <tr>
-                <td>
-                  <time datetime={d.created_at}>{formatTime(d.created_at)}</time>
-                </td>
-                <td>{names.get(d.connector_id) ?? d.connector_id}</td>
-                <td>
-                  <a href={`/console/communications/${d.communication_id}`}>{d.event}</a>
-                </td>
-                <td data-state={d.state}>{d.state}</td>
-                <td>{d.attempts}</td>
+                <DeliveryCells delivery={d} names={names} />
                 <td>{d.last_error ?? '—'}</td>
                 <td>
                   <ActionButton action={`/console/crm/deliveries/${d.id}/replay`} label="Replay" ariaLabel={`Replay delivery ${d.id}`} fields={{ state: filter.state, connector: filter.connector }} />
