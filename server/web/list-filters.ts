@@ -4,6 +4,8 @@
 import { DateTime } from 'luxon';
 import type { CustomFieldType } from '../domain/custom-field-types.js';
 import type { SortKey } from '../domain/sorting.js';
+import type { MessageKey } from './i18n/messages.js';
+import type { Translate } from './i18n/translator.js';
 
 export type ControlKind = 'text' | 'select' | 'number_range' | 'date_range' | 'boolean';
 
@@ -28,22 +30,25 @@ export interface FilterableField {
   options: string[] | null;
 }
 
-export const CORE_CONTROLS: FilterControl[] = [
-  { param: 'kind', label: 'Kind', kind: 'select', field: 'kind', options: [{ value: 'call', label: 'Call' }, { value: 'chat', label: 'Chat' }] },
-  {
-    param: 'direction',
-    label: 'Direction',
-    kind: 'select',
-    field: 'direction',
-    options: [{ value: 'incoming', label: 'Incoming' }, { value: 'outcoming', label: 'Outgoing' }],
-  },
-  { param: 'started', label: 'Started', kind: 'date_range', field: 'started_at' },
-  { param: 'duration', label: 'Duration, s', kind: 'number_range', field: 'duration' },
-  { param: 'operator', label: 'Operator ID', kind: 'text', field: 'operator_external_id', op: 'eq' },
-  { param: 'phone', label: 'Client phone', kind: 'text', field: 'client_phone', op: 'eq' },
-  { param: 'tag', label: 'Tag', kind: 'text', field: 'tags', op: 'contains' },
-  { param: 'nps', label: 'NPS', kind: 'number_range', field: 'nps' },
-];
+/** The core fields' controls, labelled in the viewer's language. */
+export function coreControls(t: Translate): FilterControl[] {
+  return [
+    { param: 'kind', label: t('filters.kind'), kind: 'select', field: 'kind', options: [{ value: 'call', label: t('filters.kind.call') }, { value: 'chat', label: t('filters.kind.chat') }] },
+    {
+      param: 'direction',
+      label: t('filters.direction'),
+      kind: 'select',
+      field: 'direction',
+      options: [{ value: 'incoming', label: t('filters.direction.incoming') }, { value: 'outcoming', label: t('filters.direction.outcoming') }],
+    },
+    { param: 'started', label: t('filters.started'), kind: 'date_range', field: 'started_at' },
+    { param: 'duration', label: t('filters.duration'), kind: 'number_range', field: 'duration' },
+    { param: 'operator', label: t('filters.operator'), kind: 'text', field: 'operator_external_id', op: 'eq' },
+    { param: 'phone', label: t('filters.phone'), kind: 'text', field: 'client_phone', op: 'eq' },
+    { param: 'tag', label: t('filters.tag'), kind: 'text', field: 'tags', op: 'contains' },
+    { param: 'nps', label: t('filters.nps'), kind: 'number_range', field: 'nps' },
+  ];
+}
 
 /** One control per filterable custom field, fitted to its type. */
 export function customControls(fields: FilterableField[]): FilterControl[] {
@@ -78,11 +83,11 @@ export function paramsOf(control: FilterControl): string[] {
 }
 
 /** A Map, so `?sort=constructor` finds no order rather than Object's constructor. */
-export const SORTS: ReadonlyMap<string, { label: string; keys: SortKey[] }> = new Map([
-  ['newest', { label: 'Newest first', keys: [{ field: 'started_at', dir: 'desc' }] }],
-  ['oldest', { label: 'Oldest first', keys: [{ field: 'started_at', dir: 'asc' }] }],
-  ['longest', { label: 'Longest first', keys: [{ field: 'duration', dir: 'desc' }] }],
-  ['shortest', { label: 'Shortest first', keys: [{ field: 'duration', dir: 'asc' }] }],
+export const SORTS: ReadonlyMap<string, { label: MessageKey; keys: SortKey[] }> = new Map<string, { label: MessageKey; keys: SortKey[] }>([
+  ['newest', { label: 'sort.newest', keys: [{ field: 'started_at', dir: 'desc' }] }],
+  ['oldest', { label: 'sort.oldest', keys: [{ field: 'started_at', dir: 'asc' }] }],
+  ['longest', { label: 'sort.longest', keys: [{ field: 'duration', dir: 'desc' }] }],
+  ['shortest', { label: 'sort.shortest', keys: [{ field: 'duration', dir: 'asc' }] }],
 ]);
 export const PAGE_SIZES = [25, 50, 100] as const;
 

@@ -36,6 +36,8 @@ describe('console language', () => {
     expect(html).toContain('<html lang="ru">');
     expect(html).toContain('>Коммуникации</a>');
     expect(html).toContain('Выйти');
+    // The communications list: its form, filters and results in Russian.
+    for (const text of ['Полнотекстовый поиск', '<legend>Фильтры</legend>', 'Сначала новые', 'Входящий', 'Длительность, с от', 'Результаты', 'около 0', 'Под эти условия ничего не подходит.']) expect(html, text).toContain(text);
     const refused = await ctx.app.request('/console/operators', { headers: { cookie: ru.cookie } });
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('Вашей роли эта страница недоступна.');

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter } from '../../server/domain/filters.js';
 import type { CustomFieldDefinition } from '../../server/domain/custom-field-types.js';
-import { CORE_CONTROLS, customControls, readListQuery, type FilterableField } from '../../server/web/list-filters.js';
+import { coreControls, customControls, readListQuery, type FilterableField } from '../../server/web/list-filters.js';
+import { translator } from '../../server/web/i18n/translator.js';
 
 const FIELDS: FilterableField[] = [
   { key: 'score', name: 'Score', type: 'number', options: null },
@@ -16,7 +17,7 @@ const FIELDS: FilterableField[] = [
   { key: 'topic', name: 'Topic', type: 'string', options: null },
   { key: 'link', name: 'Link', type: 'string_url', options: null },
 ];
-const controls = [...CORE_CONTROLS, ...customControls(FIELDS)];
+const controls = [...coreControls(translator('en')), ...customControls(FIELDS)];
 const definitions = new Map<string, CustomFieldDefinition>(FIELDS.map((f) => [f.key, { key: f.key, type: f.type, options: f.options, archived: false, usedForFiltering: true }]));
 
 describe('filter controls', () => {

@@ -2,6 +2,7 @@
 // control), core filters, the full-text box and paging — all state in the URL — and one communication's
 // page (player, transcript with click-to-seek, custom fields, tags).
 import { ROLES } from '../../domain/principal.js';
+import type { Translate } from '../i18n/translator.js';
 import { communicationActions } from '../communication-extras.js';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -10,7 +11,7 @@ import type { CustomFieldView } from '../../services/custom-fields.js';
 import { SelectField, TextField, type FieldErrors } from '../fields.js';
 import { formatDuration, formatTime } from '../format.js';
 import { Highlight } from '../highlight.js';
-import { CORE_CONTROLS, customControls, PAGE_SIZES, paramsOf, readListQuery, SORTS, type FilterControl } from '../list-filters.js';
+import { coreControls, customControls, PAGE_SIZES, paramsOf, readListQuery, SORTS, type FilterControl } from '../list-filters.js';
 import { consoleScope, type ConsoleEnv, type ConsolePage } from '../page.js';
 import { communicationView } from './communication.js';
 
@@ -25,7 +26,7 @@ export const communicationsPage: ConsolePage = {
     app.get('/', async (c) => {
       const query = c.req.query();
       const fields = await services.customFields.list();
-      const controls = [...CORE_CONTROLS, ...customControls(fields.filter((f) => f.used_for_filtering && !f.archived))];
+      const controls = [...coreControls(c.var.t), ...customControls(fields.filter((f) => f.used_for_filtering && !f.archived))];
       const request = readListQuery(query, controls);
       let errors: FieldErrors = request.errors;
       let result: SearchPage | undefined;
@@ -40,7 +41,7 @@ export const communicationsPage: ConsolePage = {
         }
       }
       if (!result) status = 422;
-      return render(c, 'Communications', <ListPage query={query} controls={controls} errors={errors} result={result} fields={fields} />, status);
+      return render(c, c.var.t('nav.communications'), <ListPage t={c.var.t} query={query} controls={controls} errors={errors} result={result} fields={fields} />, status);
     });
     app.get('/:id', async (c) => communicationView(c, services, render));
     app.route('/', communicationActions(services, render));
@@ -48,8 +49,8 @@ export const communicationsPage: ConsolePage = {
   },
 };
 
-function ListPage(props: { query: Record<string, string>; controls: FilterControl[]; errors: FieldErrors; result: SearchPage | undefined; fields: CustomFieldView[] }) {
-  const { query, controls, errors, result } = props;
+function ListPage(props: { t: Translate; query: Record<string, string>; controls: FilterControl[]; errors: FieldErrors; result: SearchPage | undefined; fields: CustomFieldView[] }) {
+  const { t, query, controls, errors, result } = props;
   const core = controls.filter((c) => !c.param.startsWith('cf.'));
   const custom = controls.filter((c) => c.param.startsWith('cf.'));
   const withQuery = (changes: Record<string, string | undefined>) => {
@@ -59,33 +60,33 @@ function ListPage(props: { query: Record<string, string>; controls: FilterContro
   const detailQuery = query.q ? `?q=${encodeURIComponent(query.q)}` : '';
   return (
     <>
-      <form method="get" action="/console/communications" class="filters" role="search" aria-label="Filter communications">
+      <form method="get" action="/console/communications" class="filters" role="search" aria-label={t('list.search')}>
         <input type="hidden" name="tz" value={query.tz ?? ''} data-timezone />
         <div class="search-row">
-          <TextField name="q" label="Full text (transcripts, messages, client names and phones)" type="search" value={query.q} errors={errors} />
+          <TextField name="q" label={t('list.q')} type="search" value={query.q} errors={errors} />
         </div>
         <fieldset>
-          <legend>Filters</legend>
+          <legend>{t('list.filters')}</legend>
           {core.map((control) => (
-            <Control control={control} query={query} errors={errors} />
+            <Control t={t} control={control} query={query} errors={errors} />
           ))}
         </fieldset>
         {custom.length > 0 && (
           <fieldset>
-            <legend>Custom fields</legend>
+            <legend>{t('list.custom_fields')}</legend>
             {custom.map((control) => (
-              <Control control={control} query={query} errors={errors} />
+              <Control t={t} control={control} query={query} errors={errors} />
             ))}
           </fieldset>
         )}
         <fieldset class="inline">
-          <legend>Order and page size</legend>
-          <SelectField name="sort" label="Order" value={query.sort ?? 'newest'} options={[...SORTS].map(([value, s]) => ({ value, label: s.label }))} errors={errors} />
-          <SelectField name="limit" label="Per page" value={query.limit ?? '50'} options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))} errors={errors} />
+          <legend>{t('list.order_legend')}</legend>
+          <SelectField name="sort" label={t('list.order')} value={query.sort ?? 'newest'} options={[...SORTS].map(([value, s]) => ({ value, label: t(s.label) }))} errors={errors} />
+          <SelectField name="limit" label={t('list.per_page')} value={query.limit ?? '50'} options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))} errors={errors} />
         </fieldset>
         <div class="actions">
-          <button type="submit">Apply</button>
-          <a href="/console/communications">Reset</a>
+          <button type="submit">{t('list.apply')}</button>
+          <a href="/console/communications">{t('list.reset')}</a>
         </div>
       </form>
       {errors[''] && (
@@ -96,22 +97,22 @@ function ListPage(props: { query: Record<string, string>; controls: FilterContro
       {result && (
         <section aria-labelledby="h-results">
           <h2 id="h-results">
-            Results <small data-testid="total">about {result.estimated_total ?? result.items.length}</small>
+            {t('list.results')} <small data-testid="total">{t('list.about', { count: result.estimated_total ?? result.items.length })}</small>
           </h2>
           {result.items.length === 0 ? (
-            <p>Nothing matches these filters.</p>
+            <p>{t('list.nothing')}</p>
           ) : (
             <table class="results">
               <thead>
                 <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Direction</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Operator</th>
-                  <th scope="col">Client</th>
-                  <th scope="col">Tags</th>
-                  <th scope="col">Recording</th>
+                  <th scope="col">{t('list.col.started')}</th>
+                  <th scope="col">{t('list.col.kind')}</th>
+                  <th scope="col">{t('list.col.direction')}</th>
+                  <th scope="col">{t('list.col.duration')}</th>
+                  <th scope="col">{t('list.col.operator')}</th>
+                  <th scope="col">{t('list.col.client')}</th>
+                  <th scope="col">{t('list.col.tags')}</th>
+                  <th scope="col">{t('list.col.recording')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -139,11 +140,11 @@ function ListPage(props: { query: Record<string, string>; controls: FilterContro
               </tbody>
             </table>
           )}
-          <nav class="pager" aria-label="Pages">
-            {query.cursor && <a href={withQuery({ cursor: undefined })}>First page</a>}
+          <nav class="pager" aria-label={t('list.pages')}>
+            {query.cursor && <a href={withQuery({ cursor: undefined })}>{t('list.first')}</a>}
             {result.next_cursor && (
               <a href={withQuery({ cursor: result.next_cursor })} rel="next">
-                Next page
+                {t('list.next')}
               </a>
             )}
           </nav>
@@ -153,27 +154,27 @@ function ListPage(props: { query: Record<string, string>; controls: FilterContro
   );
 }
 
-function Control({ control, query, errors }: { control: FilterControl; query: Record<string, string>; errors: FieldErrors }) {
+function Control({ t, control, query, errors }: { t: Translate; control: FilterControl; query: Record<string, string>; errors: FieldErrors }) {
   const [first, second] = paramsOf(control) as [string, string | undefined];
   switch (control.kind) {
     case 'text':
-      return <TextField name={first} label={control.op === 'contains' ? `${control.label} (contains)` : control.label} type={control.numeric ? 'number' : 'text'} step={control.numeric ? 'any' : undefined} value={query[first]} errors={errors} />;
+      return <TextField name={first} label={control.op === 'contains' ? t('control.contains', { label: control.label }) : control.label} type={control.numeric ? 'number' : 'text'} step={control.numeric ? 'any' : undefined} value={query[first]} errors={errors} />;
     case 'select':
-      return <SelectField name={first} label={control.label} value={query[first]} options={control.options ?? []} empty="Any" errors={errors} />;
+      return <SelectField name={first} label={control.label} value={query[first]} options={control.options ?? []} empty={t('control.any')} errors={errors} />;
     case 'boolean':
-      return <SelectField name={first} label={control.label} value={query[first]} options={[{ value: 'true', label: 'Yes' }, { value: 'false', label: 'No' }]} empty="Any" errors={errors} />;
+      return <SelectField name={first} label={control.label} value={query[first]} options={[{ value: 'true', label: t('control.yes') }, { value: 'false', label: t('control.no') }]} empty={t('control.any')} errors={errors} />;
     case 'number_range':
       return (
         <div class="range" role="group" aria-label={control.label}>
-          <TextField name={first} label={`${control.label} from`} type="number" step="any" value={query[first]} errors={errors} />
-          <TextField name={second!} label={`${control.label} to`} type="number" step="any" value={query[second!]} errors={errors} />
+          <TextField name={first} label={t('control.from', { label: control.label })} type="number" step="any" value={query[first]} errors={errors} />
+          <TextField name={second!} label={t('control.to', { label: control.label })} type="number" step="any" value={query[second!]} errors={errors} />
         </div>
       );
     case 'date_range':
       return (
         <div class="range" role="group" aria-label={control.label}>
-          <TextField name={first} label={`${control.label} from`} type="date" value={query[first]} errors={errors} />
-          <TextField name={second!} label={`${control.label} to`} type="date" value={query[second!]} errors={errors} />
+          <TextField name={first} label={t('control.from', { label: control.label })} type="date" value={query[first]} errors={errors} />
+          <TextField name={second!} label={t('control.to', { label: control.label })} type="date" value={query[second!]} errors={errors} />
         </div>
       );
   }
