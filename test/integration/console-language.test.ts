@@ -47,6 +47,14 @@ describe('console language', () => {
     expect(english).toContain('Sign out');
   });
 
+  it('shows the overview in Russian to a Russian-speaking admin, with plural forms', async () => {
+    await ctx.admin('POST', '/api/v1/admin/users', { email: 'glavny@cc.example', name: 'Главный', role: 'admin', locale: 'ru', password: 'glavny password' });
+    const client = await signIn(ctx, { email: 'glavny@cc.example', password: 'glavny password' });
+    const html = await (await client.get('/console/overview')).text();
+    for (const text of ['<title>Обзор · earshot</title>', 'За последний час', 'Хранилище записей', 'Фоновые задания', '0 файлов', 'Источников нет.']) expect(html, text).toContain(text);
+    expect(html).toMatch(/data-testid="migrations">применено (\d+) из \1/);
+  });
+
   it('says wrong credentials and the lockout in Russian, with the plural of the seconds', async () => {
     const post = async (password: string) => {
       const login = await openLogin(ctx);

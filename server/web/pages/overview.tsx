@@ -2,6 +2,7 @@
 // media store usage, version and migrations.
 import { Hono } from 'hono';
 import type { OverviewReport } from '../../services/console-overview.js';
+import type { Translate } from '../i18n/translator.js';
 import { formatBytes, formatTime } from '../format.js';
 import type { ConsoleEnv, ConsolePage } from '../page.js';
 
@@ -10,44 +11,44 @@ export const overviewPage: ConsolePage = {
   label: 'nav.overview',
   routes: ({ services, render }) => {
     const app = new Hono<ConsoleEnv>();
-    app.get('/', async (c) => render(c, 'Overview', <Overview report={await services.consoleOverview.read()} />));
+    app.get('/', async (c) => render(c, c.var.t('nav.overview'), <Overview t={c.var.t} report={await services.consoleOverview.read()} />));
     return app;
   },
 };
 
-function Overview({ report }: { report: OverviewReport }) {
+function Overview({ t, report }: { t: Translate; report: OverviewReport }) {
   const { ingest, readiness, sources, jobs, media, migrations, crm } = report;
   const pending = migrations.filter((m) => !m.applied_at);
   return (
     <div class="grid">
       <section class="card" aria-labelledby="h-ingest">
-        <h2 id="h-ingest">Ingest</h2>
+        <h2 id="h-ingest">{t('overview.ingest')}</h2>
         <dl>
-          <dt>Last hour</dt>
+          <dt>{t('overview.last_hour')}</dt>
           <dd data-testid="ingest-hour">{ingest.last_hour}</dd>
-          <dt>Last 24 hours</dt>
+          <dt>{t('overview.last_day')}</dt>
           <dd data-testid="ingest-day">{ingest.last_day}</dd>
         </dl>
       </section>
       <section class="card" aria-labelledby="h-search">
-        <h2 id="h-search">Search and outbox</h2>
+        <h2 id="h-search">{t('overview.search')}</h2>
         <dl>
-          <dt>Engine</dt>
+          <dt>{t('overview.engine')}</dt>
           <dd>
             {readiness.search.engine} — {readiness.search.status}
             {readiness.search.detail ? ` (${readiness.search.detail})` : ''}
           </dd>
-          <dt>Index settings</dt>
-          <dd>{readiness.search.settings.state === 'failed' ? `failed: ${readiness.search.settings.error}` : readiness.search.settings.state}</dd>
+          <dt>{t('overview.index_settings')}</dt>
+          <dd>{readiness.search.settings.state === 'failed' ? t('overview.settings_failed', { error: String(readiness.search.settings.error) }) : readiness.search.settings.state}</dd>
         </dl>
         <table>
-          <caption>Outbox backlog by consumer</caption>
+          <caption>{t('overview.outbox')}</caption>
           <thead>
             <tr>
-              <th scope="col">Topic</th>
-              <th scope="col">Pending</th>
-              <th scope="col">Oldest pending (lag)</th>
-              <th scope="col">Failed (dead)</th>
+              <th scope="col">{t('overview.topic')}</th>
+              <th scope="col">{t('overview.pending')}</th>
+              <th scope="col">{t('overview.oldest')}</th>
+              <th scope="col">{t('overview.dead')}</th>
             </tr>
           </thead>
           <tbody>
@@ -55,7 +56,7 @@ function Overview({ report }: { report: OverviewReport }) {
               <tr>
                 <th scope="row">{topic}</th>
                 <td>{b.pending}</td>
-                <td>{Math.round(b.oldest_seconds)} s</td>
+                <td>{t('overview.seconds', { count: Math.round(b.oldest_seconds) })}</td>
                 <td class={b.dead > 0 ? 'bad' : ''}>{b.dead}</td>
               </tr>
             ))}
@@ -63,17 +64,17 @@ function Overview({ report }: { report: OverviewReport }) {
         </table>
       </section>
       <section class="card" aria-labelledby="h-crm">
-        <h2 id="h-crm">CRM deliveries</h2>
+        <h2 id="h-crm">{t('overview.crm')}</h2>
         {crm.length === 0 ? (
-          <p>No CRM connector.</p>
+          <p>{t('overview.no_crm')}</p>
         ) : (
           <table data-testid="crm-overview">
             <thead>
               <tr>
-                <th scope="col">Connector</th>
-                <th scope="col">Pending</th>
-                <th scope="col">Paused</th>
-                <th scope="col">Failed (dead)</th>
+                <th scope="col">{t('overview.connector')}</th>
+                <th scope="col">{t('overview.pending')}</th>
+                <th scope="col">{t('overview.paused')}</th>
+                <th scope="col">{t('overview.dead')}</th>
               </tr>
             </thead>
             <tbody>
@@ -93,44 +94,44 @@ function Overview({ report }: { report: OverviewReport }) {
         )}
       </section>
       <section class="card" aria-labelledby="h-media">
-        <h2 id="h-media">Media store</h2>
+        <h2 id="h-media">{t('overview.media')}</h2>
         <dl>
-          <dt>Recordings</dt>
+          <dt>{t('overview.recordings')}</dt>
           <dd>
-            {media.files} files, {formatBytes(media.stored_bytes)}
+            {t('overview.files', { count: media.files })}, {formatBytes(media.stored_bytes)}
           </dd>
-          <dt>Volume</dt>
+          <dt>{t('overview.volume')}</dt>
           <dd>
-            {formatBytes(media.volume_free_bytes)} free of {formatBytes(media.volume_total_bytes)}
+            {t('overview.free_of', { free: formatBytes(media.volume_free_bytes), total: formatBytes(media.volume_total_bytes) })}
           </dd>
         </dl>
       </section>
       <section class="card" aria-labelledby="h-version">
-        <h2 id="h-version">Version and schema</h2>
+        <h2 id="h-version">{t('overview.version')}</h2>
         <dl>
-          <dt>Database</dt>
+          <dt>{t('overview.database')}</dt>
           <dd>{readiness.database}</dd>
-          <dt>Migrations</dt>
+          <dt>{t('overview.migrations')}</dt>
           <dd data-testid="migrations">
-            {migrations.length - pending.length} of {migrations.length} applied
-            {pending.length > 0 ? `; pending: ${pending.map((m) => m.name).join(', ')}` : `; latest ${migrations.at(-1)?.name ?? '—'}`}
+            {t('overview.applied', { applied: migrations.length - pending.length, count: migrations.length })}
+            {pending.length > 0 ? t('overview.pending_list', { names: pending.map((m) => m.name).join(', ') }) : t('overview.latest', { name: migrations.at(-1)?.name ?? '—' })}
           </dd>
         </dl>
       </section>
       <section class="card wide" aria-labelledby="h-sources">
-        <h2 id="h-sources">Pull sources</h2>
+        <h2 id="h-sources">{t('overview.sources')}</h2>
         {sources.length === 0 ? (
           <p>
-            No pull sources. <a href="/console/sources/new">Add one</a>.
+            {t('overview.no_sources')} <a href="/console/sources/new">{t('overview.add_source')}</a>.
           </p>
         ) : (
           <table>
             <thead>
               <tr>
-                <th scope="col">Source</th>
-                <th scope="col">Active</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Last error</th>
+                <th scope="col">{t('overview.source')}</th>
+                <th scope="col">{t('overview.active')}</th>
+                <th scope="col">{t('overview.last_run')}</th>
+                <th scope="col">{t('overview.last_error')}</th>
               </tr>
             </thead>
             <tbody>
@@ -139,7 +140,7 @@ function Overview({ report }: { report: OverviewReport }) {
                   <th scope="row">
                     <a href={`/console/sources/${s.id}`}>{s.name}</a>
                   </th>
-                  <td>{s.active ? 'yes' : 'no'}</td>
+                  <td>{t(s.active ? 'overview.yes' : 'overview.no')}</td>
                   <td>
                     <time datetime={s.last_run_at ?? undefined}>{formatTime(s.last_run_at)}</time>
                   </td>
@@ -151,15 +152,15 @@ function Overview({ report }: { report: OverviewReport }) {
         )}
       </section>
       <section class="card wide" aria-labelledby="h-jobs">
-        <h2 id="h-jobs">Background jobs</h2>
+        <h2 id="h-jobs">{t('overview.jobs')}</h2>
         <table>
           <thead>
             <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Last started</th>
-              <th scope="col">Last finished</th>
-              <th scope="col">Runs / failures</th>
-              <th scope="col">Last error</th>
+              <th scope="col">{t('overview.job')}</th>
+              <th scope="col">{t('overview.last_started')}</th>
+              <th scope="col">{t('overview.last_finished')}</th>
+              <th scope="col">{t('overview.runs')}</th>
+              <th scope="col">{t('overview.last_error')}</th>
             </tr>
           </thead>
           <tbody>
