@@ -1,8 +1,8 @@
 // Evaluations of calls and chats, with their answers and result, and the communication facts they are
 // made against; every read filters the communication through the caller's AccessScope.
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { AccessScope } from '../../domain/access-scope.js';
-import type { EvaluationAnswerRecord } from '../schema.js';
+import type { EvaluationsTable } from '../schema.js';
 import type { Executor } from './executor.js';
 import { communicationReadable } from './scope.js';
 
@@ -25,20 +25,8 @@ export async function findEvaluable(db: Executor, scope: AccessScope, id: string
     .executeTakeFirst();
 }
 
-export interface NewEvaluation {
-  communication_id: string;
-  operator_id: string | null;
-  department_id: string | null;
-  form_id: string;
-  form_version: number;
-  evaluator_type: 'user' | 'admin_token';
-  evaluator_id: string | null;
-  score: number;
-  zone: string | null;
-  group_scores: Array<{ name: string; score: number | null }>;
-  answers: EvaluationAnswerRecord[];
-  comment: string | null;
-}
+/** An evaluation as written: the row without what the database makes (id, seq, created_at), answers decoded. */
+export type NewEvaluation = Omit<Selectable<EvaluationsTable>, 'id' | 'seq' | 'created_at'>;
 
 export async function insertEvaluation(db: Executor, values: NewEvaluation): Promise<string> {
   const row = await db
