@@ -28,6 +28,8 @@ const view = (row: repo.UserTokenRecord): PersonalTokenView => ({
 });
 
 const PREFIX: Record<repo.UserTokenKind, string> = { session: 'ess', personal: 'esp', invite: 'esi' };
+/** last_used_at is written at most this often (a busy API client must not write on every request). */
+const TOUCH_MS = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class UserTokens {
@@ -78,9 +80,11 @@ export class UserTokens {
 
   /** The live session or personal token's user (an inactive user's tokens are dead), marking it used. */
   async resolve(token: string): Promise<{ userId: string; kind: repo.UserTokenKind } | undefined> {
+    // Integration tokens reach here too (the clients API): only a session's or personal token's prefix is worth a lookup.
+    if (!token.startsWith(`${PREFIX.session}_`) && !token.startsWith(`${PREFIX.personal}_`)) return undefined;
     const found = await repo.findLiveUserToken(this.db, hashToken(token, this.secretKey), ['session', 'personal']);
     if (!found) return undefined;
-    await repo.touchUserToken(this.db, found.id);
+    if (found.last_used_at === null || Date.now() - found.last_used_at.getTime() > TOUCH_MS) await repo.touchUserToken(this.db, found.id);
     return { userId: found.user_id, kind: found.kind };
   }
 

@@ -17,11 +17,11 @@ export async function insertUserToken(db: Executor, values: { user_id: string; k
 }
 
 /** The live token of this kind with this hash (not expired, its user active): the user's id and the token's. */
-export async function findLiveUserToken(db: Executor, tokenHash: string, kinds: UserTokenKind[]): Promise<{ id: string; user_id: string; kind: UserTokenKind } | undefined> {
+export async function findLiveUserToken(db: Executor, tokenHash: string, kinds: UserTokenKind[]): Promise<{ id: string; user_id: string; kind: UserTokenKind; last_used_at: Date | null } | undefined> {
   return db
     .selectFrom('user_tokens')
     .innerJoin('users', 'users.id', 'user_tokens.user_id')
-    .select(['user_tokens.id', 'user_tokens.user_id', 'user_tokens.kind'])
+    .select(['user_tokens.id', 'user_tokens.user_id', 'user_tokens.kind', 'user_tokens.last_used_at'])
     .where('user_tokens.token_hash', '=', tokenHash)
     .where('user_tokens.kind', 'in', kinds)
     .where('users.active', '=', true)
@@ -29,7 +29,7 @@ export async function findLiveUserToken(db: Executor, tokenHash: string, kinds: 
     .executeTakeFirst();
 }
 
-/** Marks a token used, at most once a minute (a busy API client must not write on every request). */
+/** Marks a token used (the service calls it at most once a minute per token; the condition keeps concurrent calls to one write). */
 export async function touchUserToken(db: Executor, id: string): Promise<void> {
   await db
     .updateTable('user_tokens')
