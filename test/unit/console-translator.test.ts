@@ -1,7 +1,8 @@
 // The console's message catalogue: Russian plurals by Intl.PluralRules (1 секунду, 2 секунды, 5 секунд,
 // 21 секунду), placeholders, and the language chosen from Accept-Language by quality.
 import { describe, expect, it } from 'vitest';
-import { EN, RU } from '../../server/web/i18n/messages.js';
+import { EN } from '../../server/web/i18n/messages.js';
+import { RU } from '../../server/web/i18n/messages-ru.js';
 import { acceptedLocale, translator } from '../../server/web/i18n/translator.js';
 
 describe('console translator', () => {

@@ -1,6 +1,7 @@
 // Console text in the viewer's language: the locale from the signed-in user's setting, else the browser's
 // Accept-Language (ru or en, by quality), else English; plurals by Intl.PluralRules, never by hand.
-import { EN, RU, type Message, type MessageKey } from './messages.js';
+import { EN, type Message, type MessageKey } from './messages.js';
+import { RU } from './messages-ru.js';
 import type { Locale } from '../../domain/principal.js';
 
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
