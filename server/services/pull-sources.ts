@@ -15,6 +15,7 @@ import { maskSecrets, splitSecrets, unmaskPatch } from '../sources/secrets.js';
 import type { OpenSource } from '../sources/open-source.js';
 import { findInFolder, unreadableFolder } from '../sources/recordings-folder.js';
 import { SourceUnreachable, type RecordingRef, type SourceRecord } from '../sources/port.js';
+import { freshLeg, rank, storedLeg, type Leg, type Side } from './call-legs.js';
 import type { CallIngest } from './call-ingest.js';
 import type { Recordings } from './recordings.js';
 import { sealConfig, withSecrets } from './source-secrets.js';
@@ -401,64 +402,6 @@ export class PullSources {
   private changed(): void {
     for (const listener of this.listeners) listener();
   }
-}
-
-const rank = (leg: Leg) => (leg.answered ? 1e9 : 0) + (leg.durationS ?? 0);
-
-/** What a leg said, kept on its record so a later leg of the call is weighed with it. */
-type LegSummary = {
-  from: string | null;
-  to: string | null;
-  aliases: { from: string[]; to: string[] };
-  duration_s: number | null;
-  answered: boolean;
-  raw: Record<string, unknown>;
-};
-
-interface Leg {
-  key: string;
-  startedAt: Date;
-  from: string | null;
-  to: string | null;
-  aliases: { from: string[]; to: string[] };
-  durationS: number | null;
-  answered: boolean;
-  recording: RecordingRef | null;
-  raw: Record<string, unknown>;
-  summary: LegSummary;
-  mediaId: string | null;
-  /** The record as taken before (null: read now). */
-  stored: repo.StoredLeg | null;
-}
-
-interface Side {
-  operator: string;
-  direction: 'incoming' | 'outcoming';
-  client: string | null;
-}
-
-function freshLeg(r: SourceRecord): Leg {
-  const aliases = r.aliases ?? { from: [], to: [] };
-  const summary = { from: r.from, to: r.to, aliases, duration_s: r.durationS, answered: r.answered, raw: r.raw };
-  return { key: r.key, startedAt: r.startedAt, from: r.from, to: r.to, aliases, durationS: r.durationS, answered: r.answered, recording: r.recording, raw: r.raw, summary, mediaId: null, stored: null };
-}
-
-function storedLeg(row: repo.StoredLeg): Leg {
-  const summary = row.leg as unknown as LegSummary;
-  return {
-    key: row.record_key,
-    startedAt: row.started_at,
-    from: summary.from,
-    to: summary.to,
-    aliases: summary.aliases,
-    durationS: summary.duration_s,
-    answered: summary.answered,
-    recording: row.recording as RecordingRef | null,
-    raw: summary.raw,
-    summary,
-    mediaId: row.media_id,
-    stored: row,
-  };
 }
 
 function invalid(path: string, code: string, message: string, topCode = code): Unprocessable {
