@@ -28,11 +28,7 @@ function DeliveryTable({ deliveries, names }: { deliveries: Delivery[]; names: R
     <table data-testid="resend-list">
       <thead>
         <tr>
-          <th scope="col">Created</th>
-          <th scope="col">Connector</th>
-          <th scope="col">Event</th>
-          <th scope="col">State</th>
-          <th scope="col">Attempts</th>
+          <DeliveryHeads />
           <th scope="col">Delivered</th>
         </tr>
       </thead>
@@ -84,6 +80,19 @@ export function ActivationConfirmation(props: { connector: Connector; resendDays
         {deliveries.length > 0 && <DeliveryTable deliveries={deliveries} names={names} />}
       </section>
       <ConfirmForm action={`/console/crm/connectors/${connector.id}/activate`} fields={{ resend_days: String(props.resendDays) }} label={total === 0 ? 'Activate' : `Activate and resend ${total}`} back="/console/crm" />
+    </>
+  );
+}
+
+/** The headings of DeliveryCells' columns. */
+export function DeliveryHeads() {
+  return (
+    <>
+      <th scope="col">Created</th>
+      <th scope="col">Connector</th>
+      <th scope="col">Event</th>
+      <th scope="col">State</th>
+      <th scope="col">Attempts</th>
     </>
   );
 }

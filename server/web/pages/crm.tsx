@@ -9,7 +9,7 @@ import type { Services } from '../../services/index.js';
 import { FormErrors, SelectField, TextArea, TextField, type FieldErrors } from '../fields.js';
 import { ActionButton, Csrf } from '../layout.js';
 import { fieldErrorsOf, formOf, type ConsoleContext, type ConsoleEnv, type ConsolePage } from '../page.js';
-import { ActivationConfirmation, confirmed, DeliveryCells, ReplayConfirmation } from '../resend-confirmation.js';
+import { ActivationConfirmation, confirmed, DeliveryCells, DeliveryHeads, ReplayConfirmation } from '../resend-confirmation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KINDS = ['webhook', 'bitrix24', 'amocrm', 'usedesk', 'zoho_desk'] as const;
@@ -213,11 +213,7 @@ function CrmPage(props: { connectors: Connector[]; deliveries: Delivery[]; form:
         <table data-testid="delivery-log">
           <thead>
             <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Connector</th>
-              <th scope="col">Event</th>
-              <th scope="col">State</th>
-              <th scope="col">Attempts</th>
+              <DeliveryHeads />
               <th scope="col">Last error</th>
               <th scope="col">Action</th>
             </tr>
